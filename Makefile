@@ -1,0 +1,27 @@
+# The README's test command is `make test`; .ci/run calls it and nothing else.
+GO ?= go
+
+.PHONY: test unit vet fmt-check generate fuzz bench
+
+test: fmt-check vet unit
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.go$$')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+# Regenerates api/**/*.pb.go; needs protoc and protoc-gen-go (see docs/development.md).
+generate:
+	$(GO) generate ./api/...
+
+# Short fuzz runs of every decoder fuzz target (seed corpora live under testdata/).
+fuzz:
+	$(GO) test ./wire/... -run '^$$' -fuzz . -fuzztime 30s
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -1,0 +1,44 @@
+// Command agora is the one agora binary: master, agent, dev cluster and
+// operator commands. See the README for a tour.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// Version is the agora release this binary reports on /version and `agora version`.
+const Version = "0.1.0-dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	switch args[0] {
+	case "version", "--version", "-version":
+		fmt.Fprintf(stdout, "agora %s (Mesos v1 API 1.11 compatible)\n", Version)
+		return 0
+	case "help", "-h", "--help":
+		usage(stdout)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "agora: unknown command %q\n\n", args[0])
+		usage(stderr)
+		return 2
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `usage: agora <command> [flags]
+
+commands:
+  version   print the agora version
+  help      show this text
+`)
+}

@@ -1,0 +1,3 @@
+module agora
+
+go 1.26
