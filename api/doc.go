@@ -15,4 +15,4 @@
 // agora needs only Go.
 package api
 
-//go:generate sh -c "protoc -I . --go_out=. --go_opt=module=agora/api $(find . -name '*.proto' | sort | tr '\\n' ' ')"
+//go:generate sh -c "protoc -I . --go_out=. --go_opt=module=agora/api $(find . -name '*.proto' | sed 's|^[.]/||' | sort | tr '\\n' ' ')"
