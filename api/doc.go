@@ -9,6 +9,11 @@
 //	mesos/v1/executor/executor.proto      package mesos.v1.executor   -> agora/api/mesos/v1/executor (executorpb)
 //	mesos/v1/master/master.proto          package mesos.v1.master     -> agora/api/mesos/v1/master (masterpb)
 //	mesos/v1/agent/agent.proto            package mesos.v1.agent      -> agora/api/mesos/v1/agent (agentpb)
+//	mesos/v1/{quota,maintenance,allocator}/*.proto                    imported by the operator API
+//	agora/cluster/v1/cluster.proto        package agora.cluster.v1    -> agora/api/agora/cluster/v1 (clusterpb)
+//
+// cluster.proto is agora's own master<->agent protocol (docs/agent-protocol.md);
+// everything under mesos/ matches Mesos.
 //
 // Regenerate with `make generate` (needs protoc and protoc-gen-go, see
 // docs/development.md). The generated files are committed so that building
