@@ -93,7 +93,11 @@ func (e *Error) Error() string {
 		b.WriteString(strconv.Itoa(e.Index + 1))
 		b.WriteByte(' ')
 	}
-	b.WriteString(e.Constraint)
+	if e.Constraint == "" {
+		b.WriteString(`""`)
+	} else {
+		b.WriteString(e.Constraint)
+	}
 	if e.Detail != "" {
 		b.WriteString(": ")
 		b.WriteString(e.Detail)

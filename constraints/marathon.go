@@ -53,7 +53,11 @@ func fromMarathon(index int, parts []string) (Constraint, error) {
 		return Constraint{}, &Error{Index: index, Constraint: string(text), Err: sentinel, Detail: detail}
 	}
 	if len(parts) < 2 || len(parts) > 3 {
-		return fail(ErrMalformed, fmt.Sprintf("has %d parts; %s", len(parts), marathonShape))
+		n := fmt.Sprintf("%d parts", len(parts))
+		if len(parts) == 1 {
+			n = "1 part"
+		}
+		return fail(ErrMalformed, "has "+n+"; "+marathonShape)
 	}
 	op, err := ParseOperator(parts[1])
 	if err != nil {
