@@ -1,6 +1,7 @@
 package resources
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -391,7 +392,7 @@ func (r Resource) Validate() error {
 	if reason := r.problem(); reason != "" {
 		return errorf(ErrInvalidResource, "resource %q: %s", r.Name, reason)
 	}
-	return r.validateRoles()
+	return r.validateRoles(fmt.Sprintf("resource %q", r.Name))
 }
 
 // problem returns why the resource is invalid, roles aside, or "".
@@ -482,31 +483,32 @@ func diskProblem(d *DiskInfo) string {
 	return ""
 }
 
-// validateRoles checks the reservation stack and the allocation role.
-func (r *Resource) validateRoles() error {
+// validateRoles checks the reservation stack and the allocation role;
+// subject names the resource in errors.
+func (r *Resource) validateRoles(subject string) error {
 	for i, res := range r.Reservations {
 		if res.Type != Static && res.Type != Dynamic {
-			return errorf(ErrInvalidResource, "resource %q: reservation %d has no type (STATIC or DYNAMIC)", r.Name, i)
+			return errorf(ErrInvalidResource, "%s: reservation %d has no type (STATIC or DYNAMIC)", subject, i)
 		}
 		if res.Role == UnreservedRole {
-			return errorf(ErrInvalidResource, "resource %q: role \"*\" cannot be reserved", r.Name)
+			return errorf(ErrInvalidResource, "%s: role \"*\" cannot be reserved", subject)
 		}
 		if reason := roleProblem(res.Role); reason != "" {
-			return roleErrorf("resource %q: reservation role %q %s", r.Name, res.Role, reason)
+			return roleErrorf("%s: reservation role %q %s", subject, res.Role, reason)
 		}
 		if i == 0 {
 			continue
 		}
 		if res.Type == Static {
-			return errorf(ErrInvalidResource, "resource %q: a refined reservation cannot be STATIC", r.Name)
+			return errorf(ErrInvalidResource, "%s: a refined reservation cannot be STATIC", subject)
 		}
 		if parent := r.Reservations[i-1].Role; !IsStrictSubroleOf(res.Role, parent) {
-			return errorf(ErrInvalidResource, "resource %q: reservation role %q is not a refinement of %q", r.Name, res.Role, parent)
+			return errorf(ErrInvalidResource, "%s: reservation role %q is not a refinement of %q", subject, res.Role, parent)
 		}
 	}
 	if r.AllocationRole != "" {
 		if reason := roleProblem(r.AllocationRole); reason != "" {
-			return roleErrorf("resource %q: allocation role %q %s", r.Name, r.AllocationRole, reason)
+			return roleErrorf("%s: allocation role %q %s", subject, r.AllocationRole, reason)
 		}
 	}
 	return nil

@@ -1,6 +1,7 @@
 package resources
 
 import (
+	"fmt"
 	"iter"
 	"slices"
 	"strings"
@@ -526,7 +527,7 @@ func (rs Resources) PushReservation(reservation Reservation) (Resources, error) 
 	for i := range rs.entries {
 		e := rs.entries[i]
 		e.Reservations = append(slices.Clip(e.Reservations), reservation)
-		if err := e.validateRoles(); err != nil {
+		if err := e.validateRoles(fmt.Sprintf("resource %q", e.Name)); err != nil {
 			return Resources{}, err
 		}
 		out = addEntry(out, &e.Resource, e.copies)
