@@ -30,20 +30,25 @@ const (
 // characters and path separators. The ID then names exactly one directory
 // and cannot climb out of the work directory.
 func ValidateID(id string) error {
+	return validateID("ID", id)
+}
+
+// validateID checks id and names it by kind ("executor ID") in errors.
+func validateID(kind, id string) error {
 	switch {
 	case id == "":
-		return fmt.Errorf("%w: an ID must not be empty", ErrInvalidID)
+		return fmt.Errorf("%w: %s must not be empty", ErrInvalidID, kind)
 	case len(id) > maxIDLength:
-		return fmt.Errorf("%w: %q is longer than %d bytes", ErrInvalidID, id, maxIDLength)
+		return fmt.Errorf("%w: %s %q is longer than %d bytes", ErrInvalidID, kind, id, maxIDLength)
 	case id == "." || id == "..":
-		return fmt.Errorf("%w: %q is not allowed", ErrInvalidID, id)
+		return fmt.Errorf("%w: %s %q is not allowed", ErrInvalidID, kind, id)
 	}
 	for i := 0; i < len(id); i++ {
 		// Bytewise, as Mesos checks with iscntrl in the C locale: the bytes
 		// of multi-byte UTF-8 characters are all >= 0x80 and allowed.
 		if c := id[i]; c < 0x20 || c == 0x7f || c == '/' || c == '\\' {
-			return fmt.Errorf("%w: %q contains %q; IDs must not contain control characters, '/' or '\\'",
-				ErrInvalidID, id, string(c))
+			return fmt.Errorf("%w: %s %q contains %q; IDs must not contain control characters, '/' or '\\'",
+				ErrInvalidID, kind, id, string(c))
 		}
 	}
 	return nil
@@ -53,7 +58,7 @@ func ValidateID(id string) error {
 // (slave::validation::container::validateContainerId): no '.' (Mesos writes
 // nested container IDs as parent.child) and no spaces.
 func validateContainerID(id string) error {
-	if err := ValidateID(id); err != nil {
+	if err := validateID("container ID", id); err != nil {
 		return err
 	}
 	if len(id) > maxContainerIDLength {
@@ -72,10 +77,10 @@ func executorPath(workDir, agentID, frameworkID, executorID string) (string, err
 		return "", fmt.Errorf("%w: the work directory must not be empty", ErrInvalidID)
 	}
 	for _, id := range []struct{ kind, value string }{
-		{"agent", agentID}, {"framework", frameworkID}, {"executor", executorID},
+		{"agent ID", agentID}, {"framework ID", frameworkID}, {"executor ID", executorID},
 	} {
-		if err := ValidateID(id.value); err != nil {
-			return "", fmt.Errorf("%s ID: %w", id.kind, err)
+		if err := validateID(id.kind, id.value); err != nil {
+			return "", err
 		}
 	}
 	return filepath.Join(workDir, "slaves", agentID, "frameworks", frameworkID, "executors", executorID), nil
@@ -95,7 +100,7 @@ func SandboxPath(workDir, agentID, frameworkID, executorID, containerID string) 
 		return "", err
 	}
 	if err := validateContainerID(containerID); err != nil {
-		return "", fmt.Errorf("container ID: %w", err)
+		return "", err
 	}
 	return filepath.Join(executor, "runs", containerID), nil
 }

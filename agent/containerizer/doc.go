@@ -1,0 +1,26 @@
+// Package containerizer runs executors and tasks as processes in sandbox
+// directories, the part of a Mesos agent's containerizer that agora needs
+// without isolation: where a sandbox lives, what a process is started
+// with, how it is supervised and how it is killed.
+//
+// A sandbox is laid out as Mesos lays it out (SandboxPath, CreateSandbox):
+//
+//	<work_dir>/slaves/<agent>/frameworks/<fw>/executors/<ex>/runs/<container>
+//
+// Launch starts a ProcessSpec, the plain-Go form of a Mesos CommandInfo:
+// a shell command (/bin/sh -c) or an executable with its full argv, an
+// environment composed by the caller (ExecutorEnvironment.Vars gives the
+// MESOS_* variables executors expect), and stdout and stderr appended to
+// files in the sandbox. Each process leads a session and process group of
+// its own, which stand in for the container: when the process ends,
+// anything it left running is killed, and Process.Kill applies Mesos's
+// kill policy, SIGTERM to all of it and SIGKILL after a grace period.
+// ExitStatus reads like the Mesos command executor's status messages
+// ("Command exited with status 1").
+//
+// FormatDuration and ParseDuration speak Mesos's duration units ("5secs",
+// "15mins"), used in executor environments and agent flags.
+//
+// Process supervision needs Linux (it reads /proc). The package's other
+// parts are portable.
+package containerizer

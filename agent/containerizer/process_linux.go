@@ -1,0 +1,177 @@
+package containerizer
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"strconv"
+	"syscall"
+	"unsafe"
+)
+
+// sysProcAttr puts the process in a new session, and so in a new process
+// group whose ID is its PID (Mesos's POSIX launcher does the same with
+// setsid). The session also detaches it from the agent's terminal.
+func sysProcAttr(cred *syscall.Credential) *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setsid: true, Credential: cred}
+}
+
+// credential returns who the process runs as: nil for the agent's own user,
+// or the uid, gid and supplementary groups of name when an agent running as
+// root (euid 0) switches to it.
+func credential(name string, euid int) (*syscall.Credential, error) {
+	if name == "" {
+		return nil, nil
+	}
+	u, err := user.Lookup(name)
+	if err != nil {
+		var unknown user.UnknownUserError
+		if errors.As(err, &unknown) {
+			u, err = user.LookupId(name)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w %q: %w", ErrUser, name, err)
+		}
+	}
+	uid, err := strconv.ParseUint(u.Uid, 10, 32)
+	if err != nil {
+		return nil, fmt.Errorf("%w %q: uid %q: %w", ErrUser, name, u.Uid, err)
+	}
+	if uint64(euid) == uid {
+		return nil, nil // already that user: nothing to switch
+	}
+	if euid != 0 {
+		return nil, fmt.Errorf("%w %q: the agent runs as uid %d and only root can switch users; run the agent as root or launch without a user",
+			ErrUser, name, euid)
+	}
+	gid, err := strconv.ParseUint(u.Gid, 10, 32)
+	if err != nil {
+		return nil, fmt.Errorf("%w %q: gid %q: %w", ErrUser, name, u.Gid, err)
+	}
+	cred := &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+	groups, err := u.GroupIds()
+	if err != nil {
+		return nil, fmt.Errorf("%w %q: groups: %w", ErrUser, name, err)
+	}
+	for _, g := range groups {
+		id, err := strconv.ParseUint(g, 10, 32)
+		if err != nil {
+			return nil, fmt.Errorf("%w %q: group %q: %w", ErrUser, name, g, err)
+		}
+		cred.Groups = append(cred.Groups, uint32(id))
+	}
+	// Groups is set (possibly empty), so the child never keeps root's
+	// supplementary groups.
+	if cred.Groups == nil {
+		cred.Groups = []uint32{}
+	}
+	return cred, nil
+}
+
+// Linux waitid(2) constants the syscall package lacks.
+const (
+	pPID    = 1
+	wNOWAIT = 0x01000000
+)
+
+// waitExited blocks until the process pid has exited, but leaves it a
+// zombie for cmd.Wait to reap: while it is unreaped its PID, which is also
+// the ID of its process group and session, cannot be reused, so signalling
+// the group stays safe. (os.Process does the same before it reaps.)
+func waitExited(pid int) error {
+	var info [128]byte // siginfo_t
+	for {
+		_, _, errno := syscall.Syscall6(syscall.SYS_WAITID, pPID, uintptr(pid),
+			uintptr(unsafe.Pointer(&info[0])), syscall.WEXITED|wNOWAIT, 0, 0)
+		if errno == syscall.EINTR {
+			continue
+		}
+		if errno != 0 {
+			return errno
+		}
+		return nil
+	}
+}
+
+// signalContainer sends sig to the process group leader leads and to the
+// members of its session that moved to process groups of their own (a shell
+// with job control does that), as Mesos's killtree signals groups and
+// sessions.
+func signalContainer(leader int, sig syscall.Signal) error {
+	err := syscall.Kill(-leader, sig)
+	if errors.Is(err, syscall.ESRCH) {
+		err = nil // the group is empty
+	}
+	procs, listErr := listProcesses()
+	for _, p := range procs {
+		if p.session == leader && p.pgrp != leader {
+			_ = syscall.Kill(p.pid, sig)
+		}
+	}
+	return errors.Join(err, listErr)
+}
+
+// containerProcesses returns the PIDs of the live processes in leader's
+// process group or session. Zombies are dead and excluded: the leader
+// itself while it awaits reaping, and orphans awaiting their reaper.
+func containerProcesses(leader int) ([]int, error) {
+	procs, err := listProcesses()
+	var pids []int
+	for _, p := range procs {
+		if (p.pgrp == leader || p.session == leader) && p.state != 'Z' && p.state != 'X' {
+			pids = append(pids, p.pid)
+		}
+	}
+	return pids, err
+}
+
+type procStat struct {
+	pid, pgrp, session int
+	state              byte
+}
+
+// listProcesses reads every process's state, group and session from /proc.
+// Processes that exit while it reads are skipped.
+func listProcesses() ([]procStat, error) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil, err
+	}
+	var procs []procStat
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue // not a process
+		}
+		data, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		if p, ok := parseStat(pid, data); ok {
+			procs = append(procs, p)
+		}
+	}
+	return procs, nil
+}
+
+// parseStat reads /proc/<pid>/stat: "pid (comm) state ppid pgrp session ...".
+// comm may hold spaces and parentheses, so the fields start after the last
+// ')'.
+func parseStat(pid int, data []byte) (procStat, bool) {
+	i := bytes.LastIndexByte(data, ')')
+	if i < 0 {
+		return procStat{}, false
+	}
+	fields := bytes.Fields(data[i+1:])
+	if len(fields) < 4 || len(fields[0]) != 1 {
+		return procStat{}, false
+	}
+	pgrp, err1 := strconv.Atoi(string(fields[2]))
+	session, err2 := strconv.Atoi(string(fields[3]))
+	if err1 != nil || err2 != nil {
+		return procStat{}, false
+	}
+	return procStat{pid: pid, state: fields[0][0], pgrp: pgrp, session: session}, true
+}
