@@ -215,10 +215,10 @@ func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 // parseRangesText parses "[a-b,c-d]" into merged ranges.
 func parseRangesText(text string) (Value, string) {
-	if !strings.HasSuffix(text, "]") {
+	inner := strings.TrimSuffix(text[1:], "]")
+	if len(inner) == len(text)-1 || strings.ContainsAny(inner, "[]") {
 		return Value{}, "mismatched brackets; write ranges as [begin-end,...]"
 	}
-	inner := text[1 : len(text)-1]
 	v := Value{Kind: KindRanges}
 	if inner == "" {
 		return v, ""
@@ -249,10 +249,10 @@ func parseRangesText(text string) (Value, string) {
 // parseSetText parses "{a,b}" into a sorted set; duplicates are an error as
 // in Mesos's validation.
 func parseSetText(text string) (Value, string) {
-	if !strings.HasSuffix(text, "}") {
+	inner := strings.TrimSuffix(text[1:], "}")
+	if len(inner) == len(text)-1 || strings.ContainsAny(inner, "{}") {
 		return Value{}, "mismatched braces; write sets as {a,b,...}"
 	}
-	inner := text[1 : len(text)-1]
 	v := Value{Kind: KindSet}
 	if inner == "" {
 		return v, ""
