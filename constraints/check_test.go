@@ -62,6 +62,9 @@ func TestCheck(t *testing.T) {
 		{"LIKE needs the whole value", []string{"rack", "LIKE", "r[0-9]"}, nil, agent("a", "rack", "r10"), false, "rack=r10 does not match r[0-9]"},
 		{"LIKE on hostname", []string{"hostname", "LIKE", "a[0-9]"}, nil, r1, true, ""},
 		{"LIKE on a range attribute", []string{"ports", "LIKE", `\[31000-.*`}, nil, agent("a", "ports", "[31000-32000]"), true, ""},
+		{"LIKE quoting to the end", []string{"path", "LIKE", `\Q/a.b`}, nil, agent("a", "path", "/a.b"), true, ""},
+		{"LIKE quoting to the end, literally", []string{"path", "LIKE", `\Q/a.b`}, nil, agent("a", "path", "/axb"), false, `path=/axb does not match \Q/a.b`},
+		{"LIKE alternation needs the whole value", []string{"rack", "LIKE", "a|ab"}, nil, agent("a", "rack", "ab"), true, ""},
 		{"UNLIKE excludes", []string{"rack", "UNLIKE", "r1"}, nil, r1, false, "rack=r1 matches r1, which UNLIKE excludes"},
 		{"UNLIKE needs the whole value", []string{"rack", "UNLIKE", "r1"}, nil, agent("a", "rack", "r10"), true, ""},
 

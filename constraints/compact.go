@@ -5,9 +5,16 @@ import (
 	"strings"
 )
 
-// The compact form is the --constraints flag of Elodina's Mesos frameworks
-// (kafka, hdfs, datastax-enterprise, exhibitor): a comma-separated list of
-// attr=op[:value] entries, for example
+// unit is one character of compact input after escape processing. Escaped
+// units never act as separators and are never trimmed.
+type unit struct {
+	b       byte
+	escaped bool
+}
+
+// ParseCompact reads constraints in the compact form, the --constraints flag
+// of Elodina's Mesos frameworks (kafka, hdfs, datastax-enterprise): a
+// comma-separated list of attr=op[:value] entries, for example
 //
 //	hostname=unique,rack=like:^1.*$,rack=groupBy:3
 //
@@ -30,20 +37,19 @@ import (
 // Escapes: a backslash before ',', '=', '\' or a space stands for that
 // character. A backslash before any other character is kept with it, so the
 // regular expression escapes \d, \. and \s reach LIKE and UNLIKE as written
-// (Elodina's parser dropped such backslashes, turning ^10\.0 into ^100). A
-// backslash at the end of the input is an error. Entries split at the first
-// unescaped '=' and an operation at its first ':', so a later '=' or ':' is part
-// of the value.
-
-// unit is one character of compact input after escape processing. Escaped
-// units never act as separators and are never trimmed.
-type unit struct {
-	b       byte
-	escaped bool
-}
-
-// ParseCompact reads constraints in the compact form described above. Empty or
-// blank input is an empty list. Errors are *Error values naming the entry.
+// (Elodina's parser dropped such backslashes, so ^10\.0 became ^10.0, whose dot
+// matches any character). A backslash at the end of the input is an error.
+// Entries split at the first unescaped '=' and an operation at its first ':',
+// so a later '=' or ':' is part of the value.
+//
+// The entries become ordinary constraints, checked by Marathon's rules. Those
+// differ from Elodina's in two corners: unlike accepts an agent without the
+// attribute (Elodina refused it), and groupBy:n accepts a value no instance has
+// yet even when n values are in use (Elodina refused it; Marathon documents
+// that more groups than n are welcome).
+//
+// Empty or blank input is an empty list. Errors are *Error values naming the
+// entry.
 func ParseCompact(s string) ([]Constraint, error) {
 	if strings.Trim(s, " ") == "" {
 		return nil, nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"strconv"
 	"strings"
 )
@@ -197,13 +198,11 @@ func (c *Constraint) compile() *problem {
 		if !c.HasValue || c.Value == "" {
 			return &problem{ErrMissingValue, fmt.Sprintf("%s needs a regular expression; to match any value write \".*\"", op)}
 		}
-		if _, err := regexp.Compile(c.Value); err != nil {
+		re, err := anchored(c.Value)
+		if err != nil {
 			return &problem{ErrInvalidRegex, fmt.Sprintf("%s value %q: %v; write an RE2 expression such as \"^rack-[1-3]$\"", op, c.Value, unprefixed(err))}
 		}
-		// Marathon uses Java's String.matches: the expression must match the
-		// whole value, not a part of it. The expression compiled alone above,
-		// so its parentheses balance and the group cannot be escaped.
-		c.re = regexp.MustCompile(`^(?:` + c.Value + `)$`)
+		c.re = re
 	case Is:
 		if !c.HasValue || c.Value == "" {
 			return &problem{ErrMissingValue, `IS needs the value to compare with, e.g. "rack-1" or "0.8"`}
@@ -222,6 +221,23 @@ func (c *Constraint) compile() *problem {
 	}
 	c.compiled = true
 	return nil
+}
+
+// anchored compiles expr to match whole strings only, as Java's
+// String.matches does for Marathon. The anchors go around the parsed tree, not
+// the text: text such as `^(?:` + expr + `)$` breaks when expr ends in \Q,
+// which quotes everything after it, the closing parenthesis included.
+func anchored(expr string) (*regexp.Regexp, error) {
+	if _, err := regexp.Compile(expr); err != nil {
+		return nil, err // the user's expression, with regexp's own message
+	}
+	tree, err := syntax.Parse(expr, syntax.Perl) // regexp.Compile's flags
+	if err != nil {
+		return nil, err
+	}
+	whole := &syntax.Regexp{Op: syntax.OpConcat, Sub: []*syntax.Regexp{{Op: syntax.OpBeginText}, tree, {Op: syntax.OpEndText}}}
+	// The extra level can pass RE2's nesting limit, hence an error, not a panic.
+	return regexp.Compile(whole.String())
 }
 
 // positive parses a whole number greater than zero.

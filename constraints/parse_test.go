@@ -332,3 +332,13 @@ func TestFormatCompact(t *testing.T) {
 		t.Errorf("FormatCompact output %s does not read back as %q", got, marathonForms(cs))
 	}
 }
+
+// An expression at RE2's nesting limit compiles alone but not inside the
+// anchoring group; that must be an error, not a panic.
+func TestRegexAtNestingLimit(t *testing.T) {
+	re := strings.Repeat("(", 999) + "a" + strings.Repeat(")", 999)
+	_, err := FromMarathon([]string{"rack", "LIKE", re})
+	if !errors.Is(err, ErrInvalidRegex) || !strings.Contains(err.Error(), "nests too deeply") {
+		t.Errorf("LIKE at the nesting limit: %.200v, want %v", err, ErrInvalidRegex)
+	}
+}
