@@ -1,0 +1,821 @@
+package allocator
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"agora/resources"
+)
+
+// Sentinel errors. Every error the package returns wraps one of them (or
+// resources.ErrInvalidRole for a bad role name).
+var (
+	ErrUnknownAgent        = errors.New("allocator: unknown agent")
+	ErrUnknownFramework    = errors.New("allocator: unknown framework")
+	ErrAgentExists         = errors.New("allocator: agent already added")
+	ErrFrameworkExists     = errors.New("allocator: framework already added")
+	ErrRoleNotSubscribed   = errors.New("allocator: framework not subscribed to role")
+	ErrInvalidWeight       = errors.New("allocator: invalid weight")
+	ErrInvalidQuantities   = errors.New("allocator: invalid resource quantities")
+	ErrNotAllocated        = errors.New("allocator: resources not allocated to framework")
+	errAllocationsMismatch = errors.New("allocator: internal bookkeeping mismatch")
+)
+
+// DefaultRefuse is what Mesos uses for Filters.refuse_seconds when it is
+// unset or negative; MaxRefuse is the longest filter Mesos installs.
+const (
+	DefaultRefuse = 5 * time.Second
+	MaxRefuse     = 365 * 24 * time.Hour
+)
+
+// Options configure an Allocator.
+type Options struct {
+	// Weights gives roles a weight (Mesos's --weights and UPDATE_WEIGHTS);
+	// a role without one weighs 1. A role's share is divided by its
+	// weight, so a role of weight 2 is offered about twice as much as a
+	// role of weight 1 competing for the same resources.
+	Weights map[string]float64
+
+	// FairnessExcludeResourceNames are resources left out of the dominant
+	// share (Mesos's --fair_sharing_excluded_resource_names, e.g. "gpus"),
+	// so that holding a scarce resource does not make a role look rich.
+	FairnessExcludeResourceNames []string
+
+	// MinAllocatable is --min_allocatable_resources: an agent's free
+	// resources are offered only when they contain at least one of these
+	// alternatives. nil means DefaultMinAllocatable (cpus:0.01|mem:32);
+	// an empty non-nil slice offers any non-empty amount.
+	MinAllocatable []Quantities
+
+	// Rand shuffles the order in which Allocate visits agents. nil uses a
+	// generator with a fixed seed, so a sequence of calls is reproducible.
+	Rand *rand.Rand
+}
+
+// Offer is what Allocate grants one framework on one agent: resources by
+// role, each already allocated to that role (Resource.AllocationRole set).
+// The master turns it into one Mesos offer per role (or one offer for a
+// framework that holds a single role).
+type Offer struct {
+	FrameworkID string
+	AgentID     string
+	Resources   map[string]resources.Resources
+}
+
+// Allocator decides which framework is offered which agent's free
+// resources. See the package documentation. It is not safe for concurrent
+// use: one loop owns it.
+type Allocator struct {
+	minimum minimum
+	rand    *rand.Rand
+	weights map[string]float64
+
+	scalars scalarIndex
+
+	agents    map[string]*agent
+	agentList []*agent // insertion order, for a reproducible shuffle
+	active    int      // activated agents
+
+	frameworks map[string]*framework
+	// held indexes agent allocations by framework: framework → agents on
+	// which it holds something. It also covers frameworks the allocator
+	// has not been told about yet (an agent re-registering after a master
+	// failover reports tasks of frameworks that have not re-subscribed).
+	held map[string]map[string]struct{}
+
+	roles     map[string]*role
+	roleOrder order[*role] // roles with at least one framework that may be offered
+	dirty     bool         // cluster total changed: shares and orders are stale
+
+	cycle      uint64 // number of Allocate calls
+	lastAgents int    // activated agents in the last Allocate
+	candidates []*agent
+	touched    []*frameworkRole
+}
+
+type agent struct {
+	id     string
+	total  resources.Resources
+	free   resources.Resources // total − allocations, allocation role cleared
+	active bool
+	// reserved is set when the total holds reservations; otherwise
+	// everything free is allocatable to every role and Allocate skips
+	// AllocatableTo.
+	reserved bool
+	// allocated is what each framework holds here, offered or in use,
+	// with allocation roles.
+	allocated map[string]resources.Resources
+	index     int // in Allocator.agentList
+}
+
+type framework struct {
+	id     string
+	active bool
+	// roles holds the framework's place in every role it is subscribed to
+	// or still holds resources in (a framework can leave a role and keep
+	// tasks running in it).
+	roles map[string]*frameworkRole
+	// filters are refuse filters by agent.
+	filters map[string][]refuseFilter
+}
+
+type role struct {
+	client
+	// members are the frameworks in the role, whether or not they can be
+	// offered anything now.
+	members map[string]*frameworkRole
+	// order holds the members that may be offered: active, subscribed
+	// and not suppressed.
+	order order[*frameworkRole]
+}
+
+func (r *role) cl() *client { return &r.client }
+
+// frameworkRole is a framework as a client of one role's sorter.
+type frameworkRole struct {
+	client
+	fw         *framework
+	role       *role
+	subscribed bool
+	suppressed bool
+	outcome    roleOutcome
+}
+
+func (fr *frameworkRole) cl() *client { return &fr.client }
+
+func (fr *frameworkRole) eligible() bool {
+	return fr.fw.active && fr.subscribed && !fr.suppressed
+}
+
+// refuseFilter keeps a framework from being offered, in one role on one
+// agent, resources it declined: Mesos's RefusedOfferFilter.
+type refuseFilter struct {
+	role    string
+	refused resources.Resources // allocation role cleared
+	expires time.Time
+}
+
+// New returns an empty allocator. It fails on a weight that is not a
+// positive finite number or a weight for an invalid role name.
+func New(opts Options) (*Allocator, error) {
+	min := opts.MinAllocatable
+	if min == nil {
+		min = DefaultMinAllocatable()
+	}
+	r := opts.Rand
+	if r == nil {
+		r = rand.New(rand.NewPCG(0x5eed, 0xa6012a))
+	}
+	a := &Allocator{
+		minimum:    compileMinimum(min),
+		rand:       r,
+		weights:    map[string]float64{},
+		agents:     map[string]*agent{},
+		frameworks: map[string]*framework{},
+		held:       map[string]map[string]struct{}{},
+		roles:      map[string]*role{},
+		scalars: scalarIndex{
+			ids:     map[string]int{},
+			exclude: map[string]bool{},
+		},
+	}
+	for _, name := range opts.FairnessExcludeResourceNames {
+		a.scalars.exclude[name] = true
+	}
+	if err := a.SetWeights(opts.Weights); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// SetWeights sets the weights of the given roles, leaving the others as
+// they are (Mesos's UPDATE_WEIGHTS). Nothing changes when one of them is
+// invalid.
+func (a *Allocator) SetWeights(weights map[string]float64) error {
+	for name, w := range weights {
+		if err := resources.ValidateRole(name); err != nil {
+			return fmt.Errorf("allocator: weight for role %q: %w", name, err)
+		}
+		if !(w > 0) || math.IsInf(w, 0) {
+			return fmt.Errorf("%w: role %q has weight %v; a weight must be a positive number", ErrInvalidWeight, name, w)
+		}
+	}
+	for name, w := range weights {
+		a.weights[name] = w
+		if r := a.roles[name]; r != nil {
+			r.weight = w
+			a.reshareRole(r)
+		}
+	}
+	return nil
+}
+
+// Weight returns a role's weight (1 unless set).
+func (a *Allocator) Weight(role string) float64 {
+	if w, ok := a.weights[role]; ok {
+		return w
+	}
+	return 1
+}
+
+// AddAgent adds an agent with its total resources and what frameworks
+// already hold on it (by framework, with allocation roles), as when an agent
+// re-registers after a master failover. Holdings of frameworks the allocator
+// does not know yet are kept out of the pool and counted in the shares once
+// the framework is added.
+func (a *Allocator) AddAgent(agentID string, total resources.Resources, used map[string]resources.Resources) error {
+	if _, ok := a.agents[agentID]; ok {
+		return fmt.Errorf("%w: %q", ErrAgentExists, agentID)
+	}
+	ag := &agent{
+		id:        agentID,
+		total:     total,
+		free:      total,
+		active:    true,
+		reserved:  !total.Reserved().IsEmpty(),
+		allocated: map[string]resources.Resources{},
+		index:     len(a.agentList),
+	}
+	a.agents[agentID] = ag
+	a.agentList = append(a.agentList, ag)
+	a.active++
+	a.scalars.addScalars(total, 1)
+	a.dirty = true
+	for _, fwID := range sortedKeys(used) {
+		rs := used[fwID]
+		if rs.IsEmpty() {
+			continue
+		}
+		a.hold(ag, fwID, rs)
+		if fw := a.frameworks[fwID]; fw != nil {
+			a.track(fw, rs, 1)
+		}
+	}
+	return nil
+}
+
+// RemoveAgent forgets an agent and everything held on it; frameworks'
+// refuse filters for it go too.
+func (a *Allocator) RemoveAgent(agentID string) error {
+	ag, ok := a.agents[agentID]
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrUnknownAgent, agentID)
+	}
+	for fwID, rs := range ag.allocated {
+		if fw := a.frameworks[fwID]; fw != nil {
+			a.track(fw, rs, -1)
+		}
+		a.unindex(fwID, agentID)
+	}
+	for _, fw := range a.frameworks {
+		delete(fw.filters, agentID)
+	}
+	if ag.active {
+		a.active--
+	}
+	a.scalars.addScalars(ag.total, -1)
+	a.dirty = true
+	last := a.agentList[len(a.agentList)-1]
+	a.agentList[ag.index] = last
+	last.index = ag.index
+	a.agentList[len(a.agentList)-1] = nil
+	a.agentList = a.agentList[:len(a.agentList)-1]
+	delete(a.agents, agentID)
+	return nil
+}
+
+// UpdateAgent changes an agent's total resources (oversubscription,
+// reservations changed by the operator). What frameworks hold is unchanged;
+// the free part is the new total minus it.
+func (a *Allocator) UpdateAgent(agentID string, total resources.Resources) error {
+	ag, ok := a.agents[agentID]
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrUnknownAgent, agentID)
+	}
+	a.scalars.addScalars(ag.total, -1)
+	a.scalars.addScalars(total, 1)
+	a.dirty = true
+	ag.total = total
+	ag.reserved = !total.Reserved().IsEmpty()
+	ag.free = total
+	for _, rs := range ag.allocated {
+		ag.free = ag.free.Subtract(rs.Unallocate())
+	}
+	return nil
+}
+
+// ActivateAgent makes an agent's resources offerable again.
+func (a *Allocator) ActivateAgent(agentID string) error {
+	return a.setAgentActive(agentID, true)
+}
+
+// DeactivateAgent stops offering an agent's resources (it is unreachable or
+// draining); what frameworks hold there stays held.
+func (a *Allocator) DeactivateAgent(agentID string) error {
+	return a.setAgentActive(agentID, false)
+}
+
+func (a *Allocator) setAgentActive(agentID string, active bool) error {
+	ag, ok := a.agents[agentID]
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrUnknownAgent, agentID)
+	}
+	if ag.active != active {
+		ag.active = active
+		if active {
+			a.active++
+		} else {
+			a.active--
+		}
+	}
+	return nil
+}
+
+// AddFramework adds a framework subscribed to roles, with suppressedRoles
+// (a subset of roles) not wanting offers, and what it holds on each agent
+// (with allocation roles). Holdings on agents the allocator does not know
+// are ignored (the agent brings them when it is added); holdings an agent
+// already reported win over used. An inactive framework keeps its
+// holdings but is offered nothing until ActivateFramework.
+func (a *Allocator) AddFramework(frameworkID string, roles, suppressedRoles []string, used map[string]resources.Resources, active bool) error {
+	if _, ok := a.frameworks[frameworkID]; ok {
+		return fmt.Errorf("%w: %q", ErrFrameworkExists, frameworkID)
+	}
+	if err := checkRoles(frameworkID, roles, suppressedRoles); err != nil {
+		return err
+	}
+	fw := &framework{
+		id:      frameworkID,
+		active:  active,
+		roles:   map[string]*frameworkRole{},
+		filters: map[string][]refuseFilter{},
+	}
+	a.frameworks[frameworkID] = fw
+	for _, name := range roles {
+		fr := a.join(fw, name)
+		fr.subscribed = true
+		fr.suppressed = slices.Contains(suppressedRoles, name)
+	}
+	for _, agentID := range sortedKeys(used) {
+		ag := a.agents[agentID]
+		if ag == nil || used[agentID].IsEmpty() {
+			continue
+		}
+		if _, reported := ag.allocated[frameworkID]; reported {
+			continue
+		}
+		a.hold(ag, frameworkID, used[agentID])
+	}
+	for _, agentID := range sortedKeys(a.held[frameworkID]) {
+		a.track(fw, a.agents[agentID].allocated[frameworkID], 1)
+	}
+	for _, fr := range fw.roles {
+		a.refresh(fr)
+	}
+	return nil
+}
+
+// UpdateFramework changes a framework's roles and suppressed roles
+// (UPDATE_FRAMEWORK, or a re-subscription with a new FrameworkInfo).
+// Leaving a role drops its refuse filters; resources still held in it stay
+// counted. A role that stops being suppressed is revived, which clears its
+// refuse filters as in Mesos.
+func (a *Allocator) UpdateFramework(frameworkID string, roles, suppressedRoles []string) error {
+	fw, ok := a.frameworks[frameworkID]
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrUnknownFramework, frameworkID)
+	}
+	if err := checkRoles(frameworkID, roles, suppressedRoles); err != nil {
+		return err
+	}
+	for name, fr := range fw.roles {
+		if fr.subscribed && !slices.Contains(roles, name) {
+			fr.subscribed = false
+			fr.suppressed = false
+			fw.dropFilters(name)
+			a.refresh(fr)
+		}
+	}
+	for _, name := range roles {
+		fr := a.join(fw, name)
+		fr.subscribed = true
+		suppressed := slices.Contains(suppressedRoles, name)
+		if fr.suppressed && !suppressed {
+			fw.dropFilters(name)
+		}
+		fr.suppressed = suppressed
+		a.refresh(fr)
+	}
+	return nil
+}
+
+// RemoveFramework forgets a framework; everything it holds returns to the
+// pool.
+func (a *Allocator) RemoveFramework(frameworkID string) error {
+	fw, ok := a.frameworks[frameworkID]
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrUnknownFramework, frameworkID)
+	}
+	for agentID := range a.held[frameworkID] {
+		ag := a.agents[agentID]
+		rs := ag.allocated[frameworkID]
+		a.track(fw, rs, -1)
+		ag.free = ag.free.Add(rs.Unallocate())
+		delete(ag.allocated, frameworkID)
+	}
+	delete(a.held, frameworkID)
+	fw.active = false
+	for _, fr := range fw.roles {
+		a.refresh(fr)
+		a.leave(fr, true)
+	}
+	delete(a.frameworks, frameworkID)
+	return nil
+}
+
+// ActivateFramework lets a (re)connected framework be offered resources
+// again in its roles that are not suppressed.
+func (a *Allocator) ActivateFramework(frameworkID string) error {
+	fw, ok := a.frameworks[frameworkID]
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrUnknownFramework, frameworkID)
+	}
+	fw.active = true
+	for _, fr := range fw.roles {
+		a.refresh(fr)
+	}
+	return nil
+}
+
+// DeactivateFramework stops offers to a disconnected framework; it keeps
+// what it holds. Its refuse filters are dropped, as in Mesos.
+func (a *Allocator) DeactivateFramework(frameworkID string) error {
+	fw, ok := a.frameworks[frameworkID]
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrUnknownFramework, frameworkID)
+	}
+	fw.active = false
+	clear(fw.filters)
+	for _, fr := range fw.roles {
+		a.refresh(fr)
+	}
+	return nil
+}
+
+// Suppress stops offers to a framework in the given roles, or in all its
+// roles when roles is empty (SUPPRESS). Refuse filters stay.
+func (a *Allocator) Suppress(frameworkID string, roles []string) error {
+	return a.setSuppressed(frameworkID, roles, true)
+}
+
+// Revive resumes offers to a framework in the given roles, or in all its
+// roles when roles is empty, and clears its refuse filters for them
+// (REVIVE; Mesos's reviveRoles).
+func (a *Allocator) Revive(frameworkID string, roles []string) error {
+	return a.setSuppressed(frameworkID, roles, false)
+}
+
+func (a *Allocator) setSuppressed(frameworkID string, roles []string, suppressed bool) error {
+	fw, ok := a.frameworks[frameworkID]
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrUnknownFramework, frameworkID)
+	}
+	var frs []*frameworkRole
+	if len(roles) == 0 {
+		for _, fr := range fw.roles {
+			if fr.subscribed {
+				frs = append(frs, fr)
+			}
+		}
+	} else {
+		for _, name := range roles {
+			fr := fw.roles[name]
+			if fr == nil || !fr.subscribed {
+				return fmt.Errorf("%w: framework %q is not subscribed to role %q", ErrRoleNotSubscribed, frameworkID, name)
+			}
+			frs = append(frs, fr)
+		}
+	}
+	for _, fr := range frs {
+		fr.suppressed = suppressed
+		if !suppressed {
+			fw.dropFilters(fr.role.name)
+		}
+		a.refresh(fr)
+	}
+	return nil
+}
+
+// Recover returns resources a framework held on an agent to the pool: an
+// offer declined, rescinded or timed out, the unused part of an accepted
+// offer, a finished task. rs must carry the allocation roles they were
+// offered with. With refuse > 0 the framework is not offered, in those roles
+// on that agent, resources contained in rs until now+refuse (Mesos's refuse
+// filter: it stops applying early as soon as more than rs is free there);
+// refuse < 0 means DefaultRefuse and refuse is capped at MaxRefuse, as in
+// Mesos. The master applies Filters.refuse_seconds' default itself.
+//
+// Resources of an agent or a framework the allocator no longer knows are
+// dropped (the master may recover a removed framework's offers). If rs is
+// not contained in what the framework holds on the agent, the contained part
+// is recovered and the error wraps ErrNotAllocated.
+func (a *Allocator) Recover(frameworkID, agentID string, rs resources.Resources, refuse time.Duration, now time.Time) error {
+	ag := a.agents[agentID]
+	if ag == nil {
+		return nil
+	}
+	held := ag.allocated[frameworkID]
+	fw := a.frameworks[frameworkID]
+	if fw == nil && held.IsEmpty() {
+		return nil
+	}
+	rest := held.Subtract(rs)
+	removed := held.Subtract(rest)
+	if !removed.IsEmpty() {
+		if fw != nil {
+			a.track(fw, removed, -1)
+		}
+		ag.free = ag.free.Add(removed.Unallocate())
+		if rest.IsEmpty() {
+			delete(ag.allocated, frameworkID)
+			a.unindex(frameworkID, agentID)
+		} else {
+			ag.allocated[frameworkID] = rest
+		}
+	}
+	if fw != nil && refuse != 0 {
+		if refuse < 0 {
+			refuse = DefaultRefuse
+		}
+		refuse = min(refuse, MaxRefuse)
+		for name, part := range rs.Allocations() {
+			if fr := fw.roles[name]; fr != nil && fr.subscribed {
+				fw.addFilter(agentID, refuseFilter{role: name, refused: part.Unallocate(), expires: now.Add(refuse)}, now)
+			}
+		}
+	}
+	if !held.Contains(rs) {
+		return fmt.Errorf("%w: framework %q on agent %q holds %s, not all of %s", ErrNotAllocated, frameworkID, agentID, held, rs)
+	}
+	return nil
+}
+
+// Allocation returns what a framework holds (offered or in use) by agent.
+func (a *Allocator) Allocation(frameworkID string) map[string]resources.Resources {
+	out := make(map[string]resources.Resources, len(a.held[frameworkID]))
+	for agentID := range a.held[frameworkID] {
+		out[agentID] = a.agents[agentID].allocated[frameworkID]
+	}
+	return out
+}
+
+// Free returns an agent's resources that nobody holds.
+func (a *Allocator) Free(agentID string) (resources.Resources, bool) {
+	ag, ok := a.agents[agentID]
+	if !ok {
+		return resources.Resources{}, false
+	}
+	return ag.free, true
+}
+
+// checkRoles validates a framework's roles with Mesos's rules and checks that
+// the suppressed ones are among them.
+func checkRoles(frameworkID string, roles, suppressed []string) error {
+	for _, name := range roles {
+		if err := resources.ValidateRole(name); err != nil {
+			return fmt.Errorf("allocator: framework %q: %w", frameworkID, err)
+		}
+	}
+	for _, name := range suppressed {
+		if !slices.Contains(roles, name) {
+			return fmt.Errorf("%w: framework %q suppresses role %q but subscribes only to %q", ErrRoleNotSubscribed, frameworkID, name, roles)
+		}
+	}
+	return nil
+}
+
+// hold records rs as held by a framework on an agent.
+func (a *Allocator) hold(ag *agent, frameworkID string, rs resources.Resources) {
+	ag.allocated[frameworkID] = ag.allocated[frameworkID].Add(rs)
+	ag.free = ag.free.Subtract(rs.Unallocate())
+	a.index(frameworkID, ag.id)
+}
+
+func (a *Allocator) index(frameworkID, agentID string) {
+	agents := a.held[frameworkID]
+	if agents == nil {
+		agents = map[string]struct{}{}
+		a.held[frameworkID] = agents
+	}
+	agents[agentID] = struct{}{}
+}
+
+func (a *Allocator) unindex(frameworkID, agentID string) {
+	if agents := a.held[frameworkID]; agents != nil {
+		delete(agents, agentID)
+		if len(agents) == 0 {
+			delete(a.held, frameworkID)
+		}
+	}
+}
+
+// join returns the framework's place in a role, creating the role and the
+// place if needed.
+func (a *Allocator) join(fw *framework, name string) *frameworkRole {
+	if fr := fw.roles[name]; fr != nil {
+		return fr
+	}
+	r := a.roles[name]
+	if r == nil {
+		r = &role{
+			client:  client{name: name, weight: a.Weight(name), pos: -1},
+			members: map[string]*frameworkRole{},
+		}
+		a.roles[name] = r
+	}
+	fr := &frameworkRole{
+		client: client{name: fw.id, weight: 1, pos: -1},
+		fw:     fw,
+		role:   r,
+	}
+	fw.roles[name] = fr
+	r.members[fw.id] = fr
+	return fr
+}
+
+// leave drops a framework's place in a role once it is neither subscribed
+// nor holding scalar resources there (or at once with force, when the
+// framework goes), and the role once it has no members. Non-scalar holdings,
+// such as ports alone, do not count towards shares, so forgetting them loses
+// nothing. The place must already be out of the role's order.
+func (a *Allocator) leave(fr *frameworkRole, force bool) {
+	if !force && (fr.subscribed || !fr.isZero()) {
+		return
+	}
+	r := fr.role
+	if !fr.isZero() {
+		for i, m := range fr.alloc {
+			r.alloc = addTo(r.alloc, i, -m)
+		}
+		a.reshareRole(r)
+	}
+	delete(fr.fw.roles, r.name)
+	delete(r.members, fr.fw.id)
+	if len(r.members) == 0 {
+		a.roleOrder.remove(r)
+		delete(a.roles, r.name)
+	}
+}
+
+// refresh puts a framework's place in a role into, or takes it out of, the
+// role's order after its eligibility may have changed, and the role into or
+// out of the role order.
+func (a *Allocator) refresh(fr *frameworkRole) {
+	r := fr.role
+	switch in := fr.pos >= 0; {
+	case fr.eligible() && !in:
+		r.order.insert(fr, a.dirty)
+	case !fr.eligible() && in:
+		r.order.remove(fr)
+	}
+	switch in := r.pos >= 0; {
+	case len(r.order.items) > 0 && !in:
+		a.roleOrder.insert(r, a.dirty)
+	case len(r.order.items) == 0 && in:
+		a.roleOrder.remove(r)
+	}
+}
+
+// track adds (sign 1) or removes (sign −1) resources a framework holds to
+// or from the shares of its places in their allocation roles. Resources
+// without an allocation role are held but count towards no role.
+func (a *Allocator) track(fw *framework, rs resources.Resources, sign resources.Milli) {
+	a.touched = a.touched[:0]
+	var last *frameworkRole
+	for r := range rs.All() {
+		if r.AllocationRole == "" {
+			continue
+		}
+		fr := last
+		if fr == nil || fr.role.name != r.AllocationRole {
+			fr = fw.roles[r.AllocationRole]
+			if fr == nil {
+				if sign < 0 {
+					continue // only non-scalars were ever held there
+				}
+				fr = a.join(fw, r.AllocationRole)
+			}
+			if !slices.Contains(a.touched, fr) {
+				a.touched = append(a.touched, fr)
+			}
+			last = fr
+		}
+		if r.Kind != resources.KindScalar {
+			continue
+		}
+		i := a.scalars.id(r.Name)
+		fr.alloc = addTo(fr.alloc, i, sign*r.Scalar)
+		fr.role.alloc = addTo(fr.role.alloc, i, sign*r.Scalar)
+	}
+	for _, fr := range a.touched {
+		if sign > 0 {
+			fr.count++
+			fr.role.count++
+		}
+		a.reshareFramework(fr)
+		a.reshareRole(fr.role)
+		if sign < 0 {
+			a.leave(fr, false)
+		}
+	}
+}
+
+// reshareRole and reshareFramework recompute a client's share and move it in
+// its order. While the orders are dirty a full resort follows anyway.
+func (a *Allocator) reshareRole(r *role) {
+	if !a.dirty {
+		r.share = a.scalars.share(&r.client)
+		a.roleOrder.fix(r)
+	}
+}
+
+func (a *Allocator) reshareFramework(fr *frameworkRole) {
+	if !a.dirty {
+		fr.share = a.scalars.share(&fr.client)
+		fr.role.order.fix(fr)
+	}
+}
+
+// resort recomputes every share and re-sorts every order after the cluster
+// total changed.
+func (a *Allocator) resort() {
+	if !a.dirty {
+		return
+	}
+	for _, r := range a.roles {
+		r.share = a.scalars.share(&r.client)
+		for _, fr := range r.members {
+			fr.share = a.scalars.share(&fr.client)
+		}
+		r.order.sort()
+	}
+	a.roleOrder.sort()
+	a.dirty = false
+}
+
+func (fw *framework) dropFilters(role string) {
+	for agentID, fs := range fw.filters {
+		fs = slices.DeleteFunc(fs, func(f refuseFilter) bool { return f.role == role })
+		if len(fs) == 0 {
+			delete(fw.filters, agentID)
+		} else {
+			fw.filters[agentID] = fs
+		}
+	}
+}
+
+func (fw *framework) addFilter(agentID string, f refuseFilter, now time.Time) {
+	fs := slices.DeleteFunc(fw.filters[agentID], func(f refuseFilter) bool { return !now.Before(f.expires) })
+	fw.filters[agentID] = append(fs, f)
+}
+
+// filtered reports whether a refuse filter of the framework covers offering
+// free in role on the agent (Mesos: the refused resources contain what
+// would be offered). Expired filters are dropped on the way.
+func (fw *framework) filtered(agentID, role string, free resources.Resources, now time.Time) bool {
+	fs, ok := fw.filters[agentID]
+	if !ok {
+		return false
+	}
+	hit := false
+	kept := fs[:0]
+	for _, f := range fs {
+		if !now.Before(f.expires) {
+			continue
+		}
+		kept = append(kept, f)
+		if !hit && f.role == role && f.refused.Contains(free) {
+			hit = true
+		}
+	}
+	clear(fs[len(kept):])
+	if len(kept) == 0 {
+		delete(fw.filters, agentID)
+	} else {
+		fw.filters[agentID] = kept
+	}
+	return hit
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
