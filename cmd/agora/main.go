@@ -24,6 +24,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "agora %s (Mesos v1 API 1.11 compatible)\n", Version)
 		return 0
+	case "master":
+		return runMaster(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout)
 		return 0
@@ -38,6 +40,7 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `usage: agora <command> [flags]
 
 commands:
+  master    run a master (Mesos v1 scheduler and operator APIs, port 5050)
   version   print the agora version
   help      show this text
 `)
