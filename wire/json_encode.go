@@ -59,16 +59,19 @@ func (e *encoder) message(m protoreflect.Message) error {
 	for i := range mi.fields {
 		f := &mi.fields[i]
 		fd := f.fd
+		var v protoreflect.Value
 		switch {
 		case fd.IsMap():
-			if m.Get(fd).Map().Len() == 0 {
+			if v = m.Get(fd); v.Map().Len() == 0 {
 				continue
 			}
 		case fd.IsList():
-			if m.Get(fd).List().Len() == 0 {
+			if v = m.Get(fd); v.List().Len() == 0 {
 				continue
 			}
-		case !m.Has(fd) && !f.printDefault:
+		case m.Has(fd) || f.printDefault:
+			v = m.Get(fd)
+		default:
 			continue
 		}
 		if n > 0 {
@@ -77,7 +80,7 @@ func (e *encoder) message(m protoreflect.Message) error {
 		n++
 		e.buf = append(e.buf, f.key...)
 		e.path.pushField(fd)
-		if err := e.field(fd, m.Get(fd)); err != nil {
+		if err := e.field(fd, v); err != nil {
 			return err
 		}
 		e.path.pop()
