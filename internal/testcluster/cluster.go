@@ -1,0 +1,233 @@
+package testcluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"agora/agent"
+	"agora/master"
+)
+
+// Options shape a test cluster. Zero values give a master with fast timers
+// and no agents.
+type Options struct {
+	// Agents is the number of agents to start.
+	Agents int
+	// AgentResources is each agent's --resources (default
+	// "cpus:4;mem:4096;disk:10000;ports:[31000-32000]").
+	AgentResources string
+	// AgentAttributes returns agent i's --attributes (default
+	// "rack:r<i%3+1>;zone:<a|b|c>").
+	AgentAttributes func(i int) string
+	// Master settings; zero values get test-friendly ones.
+	Master master.Config
+	// Agent settings applied to every agent (Master, Listen, WorkDir,
+	// Hostname, Resources and Attributes are filled in per agent).
+	Agent agent.Config
+	// Logger for all components; default discards unless
+	// AGORA_TEST_LOG=1 is set, then logs to stderr.
+	Logger *slog.Logger
+}
+
+// Cluster is a master and agents on loopback in this process, with real HTTP
+// and real processes. Start it with Start; it stops at the end of the test.
+type Cluster struct {
+	// MasterURL is "http://127.0.0.1:<port>".
+	MasterURL  string
+	MasterAddr string
+	Master     *master.Master
+	WorkDir    string
+	Agents     []*Agent
+
+	opts   Options
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	server *http.Server
+}
+
+// Agent is one running agent of the cluster.
+type Agent struct {
+	*agent.Agent
+	Config agent.Config
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// Start starts a cluster and registers its shutdown with t.Cleanup. It
+// returns once every agent has registered with the master.
+func Start(t testing.TB, opts Options) *Cluster {
+	t.Helper()
+	c, err := New(opts, t.TempDir())
+	if err != nil {
+		t.Fatalf("testcluster: %v", err)
+	}
+	t.Cleanup(c.Stop)
+	if err := c.WaitAgents(len(c.Agents), 20*time.Second); err != nil {
+		t.Fatalf("testcluster: %v", err)
+	}
+	return c
+}
+
+// New starts a cluster with its state under workDir (benchmarks and the dev
+// command use it directly; tests use Start). Call Stop to end it.
+func New(opts Options, workDir string) (*Cluster, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+		if os.Getenv("AGORA_TEST_LOG") != "" {
+			opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		}
+	}
+	if opts.AgentResources == "" {
+		opts.AgentResources = "cpus:4;mem:4096;disk:10000;ports:[31000-32000]"
+	}
+	if opts.AgentAttributes == nil {
+		opts.AgentAttributes = func(i int) string {
+			return fmt.Sprintf("rack:r%d;zone:%c", i%3+1, 'a'+i%3)
+		}
+	}
+	mc := opts.Master
+	if mc.AllocationInterval == 0 {
+		mc.AllocationInterval = 50 * time.Millisecond
+	}
+	if mc.HeartbeatInterval == 0 {
+		mc.HeartbeatInterval = time.Second
+	}
+	mc.Hostname = "127.0.0.1"
+	mc.Logger = opts.Logger
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	mc.Port = ln.Addr().(*net.TCPAddr).Port
+	m, err := master.New(mc)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &Cluster{
+		MasterURL:  "http://" + ln.Addr().String(),
+		MasterAddr: ln.Addr().String(),
+		Master:     m,
+		WorkDir:    workDir,
+		opts:       opts,
+		ctx:        ctx,
+		cancel:     cancel,
+		server:     &http.Server{Handler: m.Handler()},
+	}
+	c.wg.Add(2)
+	go func() { defer c.wg.Done(); _ = m.Run(ctx) }()
+	go func() { defer c.wg.Done(); _ = c.server.Serve(ln) }()
+	for i := 0; i < opts.Agents; i++ {
+		if _, err := c.StartAgent(i); err != nil {
+			c.Stop()
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// AgentConfig is the configuration agent i starts with.
+func (c *Cluster) AgentConfig(i int) agent.Config {
+	cfg := c.opts.Agent
+	cfg.Master = c.MasterAddr
+	cfg.Listen = "127.0.0.1:0"
+	cfg.AdvertiseIP = "127.0.0.1"
+	cfg.Hostname = fmt.Sprintf("agent%d", i+1)
+	cfg.WorkDir = filepath.Join(c.WorkDir, cfg.Hostname)
+	cfg.Resources = c.opts.AgentResources
+	cfg.Attributes = c.opts.AgentAttributes(i)
+	if cfg.Logger == nil {
+		cfg.Logger = c.opts.Logger.With("agent", cfg.Hostname)
+	}
+	return cfg
+}
+
+// StartAgent starts agent i (again, after StopAgent: same work dir, so it
+// recovers and re-registers with its id) and returns it.
+func (c *Cluster) StartAgent(i int) (*Agent, error) {
+	cfg := c.AgentConfig(i)
+	if i < len(c.Agents) && c.Agents[i] != nil {
+		cfg.Listen = c.Agents[i].Config.Listen
+	}
+	a, err := agent.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Listen = a.Addr().String()
+	ctx, cancel := context.WithCancel(c.ctx)
+	ta := &Agent{Agent: a, Config: cfg, cancel: cancel, done: make(chan error, 1)}
+	go func() { ta.done <- a.Run(ctx) }()
+	for len(c.Agents) <= i {
+		c.Agents = append(c.Agents, nil)
+	}
+	c.Agents[i] = ta
+	return ta, nil
+}
+
+// StopAgent stops agent i's process-side work (its tasks are killed, as
+// when an agent machine goes away) and waits for it.
+func (c *Cluster) StopAgent(i int) error {
+	a := c.Agents[i]
+	if a == nil {
+		return errors.New("testcluster: no such agent")
+	}
+	a.cancel()
+	err := <-a.done
+	c.Agents[i] = nil
+	if errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	return err
+}
+
+// WaitAgents waits until the master reports n reachable, connected agents.
+func (c *Cluster) WaitAgents(n int, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		got, err := c.ActiveAgents()
+		if err == nil && got >= n {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d of %d agents registered after %v (last error: %v)", got, n, timeout, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// ActiveAgents asks the master's /master/state how many agents are active.
+func (c *Cluster) ActiveAgents() (int, error) {
+	var state struct {
+		Activated int `json:"activated_slaves"`
+	}
+	if err := getJSON(c.MasterURL+"/master/state", &state); err != nil {
+		return 0, err
+	}
+	return state.Activated, nil
+}
+
+// Stop stops every agent and the master and waits for them.
+func (c *Cluster) Stop() {
+	for i := range c.Agents {
+		if c.Agents[i] != nil {
+			_ = c.StopAgent(i)
+		}
+	}
+	c.cancel()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = c.server.Shutdown(ctx)
+	c.wg.Wait()
+}
