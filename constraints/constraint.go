@@ -114,7 +114,8 @@ func (e *Error) Unwrap() error { return e.Err }
 // Build constraints with ParseMarathon, FromMarathon, ParseCompact or Compile:
 // they validate the rule and compile its regular expression or number once. A
 // Constraint written as a literal and never compiled still checks correctly,
-// but recompiles on every check.
+// but recompiles on every check. After changing the fields of a compiled
+// Constraint, Compile it again.
 type Constraint struct {
 	// Field is "hostname" or "@hostname" (the agent's hostname), "@region" or
 	// "@zone" (its fault domain), or else the name of an agent attribute.
@@ -153,8 +154,9 @@ var isText = regexp.MustCompile(`^[a-zA-Z0-9_/.-]+$`)
 var isScalar = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
 
 // compile validates c and fills in its compiled state. The rules follow
-// Marathon's constraint validation (AppValidation/SchedulingValidation), made
-// stricter where Marathon accepts a constraint that can never be met.
+// Marathon's constraint validation (SchedulingValidation), made stricter where
+// Marathon accepts a value that is meaningless or can never be met: MAX_PER 0,
+// GROUP_BY 0 or less, an empty regular expression.
 func (c *Constraint) compile() *problem {
 	c.compiled = false
 	if c.Field == "" {
