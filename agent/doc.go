@@ -1,0 +1,57 @@
+// Package agent is agora's agent: the process on each machine that lends
+// the machine's resources to the master and runs the tasks the master
+// sends, wire-compatible with a Mesos 1.11 agent where frameworks and
+// executors can see it.
+//
+// It owns:
+//   - registration with the master over agora's agent protocol
+//     (docs/agent-protocol.md): REGISTER opens a RecordIO event stream,
+//     every other call is a short POST; the agent heart-beats, notices a
+//     silent master and registers again with its id, reporting its
+//     frameworks, executors, tasks and unacknowledged updates;
+//   - the resources it advertises (--resources and --attributes, completed
+//     with what DetectMachine finds, by Mesos's rules);
+//   - the life of executors and tasks: the built-in command executor for
+//     tasks with a command, and custom executors speaking the v1 executor
+//     API (POST /api/v1/executor), with Mesos's environment, sandbox
+//     layout, registration timeout and shutdown grace period;
+//   - reliable status updates through the status update manager
+//     (agent/statusupdate), resent until acknowledged;
+//   - the operator endpoints GET /health, GET /state and POST /api/v1.
+//
+// Processes are launched and killed by agent/containerizer, URIs fetched by
+// agent/fetcher.
+//
+// # Goroutines and state
+//
+// One goroutine, the loop started by Run, owns all mutable state:
+// frameworks, executors, tasks, the status update manager and the view of
+// the master connection. Nothing else reads or writes it. The other
+// goroutines hand the loop closures (Agent.post, Agent.query) and never
+// touch state themselves:
+//   - the master client: one goroutine keeps the REGISTER stream open and
+//     posts each event to the loop; another sends the loop's calls
+//     (UPDATE, HEARTBEAT, MESSAGE, EXECUTOR_EXITED) in order;
+//   - HTTP handlers: executor and operator calls are answered from the
+//     loop; an executor's SUBSCRIBE stream is written by its handler
+//     goroutine from a queue the loop fills (executorConn);
+//   - workers: sandbox preparation and fetching, process waiters and
+//     timers report their outcome back to the loop. Each outcome names the
+//     executor run (its container id) so a stale one is ignored.
+//
+// # Running an agent
+//
+//	a, err := agent.New(agent.Config{
+//		Master:     "10.0.0.1:5050",
+//		Listen:     ":5051",
+//		WorkDir:    "/var/lib/agora/agent",
+//		Resources:  "cpus:4;mem:8192",
+//		Attributes: "rack:r1;zone:a",
+//	})
+//	if err != nil { ... }
+//	err = a.Run(ctx) // until ctx ends; then every executor is stopped
+//
+// When ctx ends, Run shuts every executor down (SHUTDOWN, then a kill after
+// the shutdown grace period; command tasks are killed with their grace
+// period), waits until no process it started is left, and returns.
+package agent

@@ -1,0 +1,469 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	clusterpb "agora/api/agora/cluster/v1"
+	mesospb "agora/api/mesos/v1"
+	executorpb "agora/api/mesos/v1/executor"
+	"agora/agent/containerizer"
+	"agora/agent/fetcher"
+)
+
+// This file holds the life of an executor run, custom or built-in:
+// preparing its sandbox, launching its process, its registration and
+// shutdown timeouts and its end. Everything here runs on the loop, except
+// the bodies of the goroutines started with goWorker.
+
+// defaultPath is the PATH of executors and tasks whose environment sets
+// none (stout's os::host_default_path, which Mesos's containerizer adds).
+const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// newExecutor adds a new executor run, in REGISTERING, to the framework.
+// The caller adds its first tasks and then calls prepare.
+func (a *Agent) newExecutor(fw *framework, info *mesospb.ExecutorInfo, commandTask bool) *executor {
+	info = proto.CloneOf(info)
+	if info.FrameworkId == nil {
+		info.FrameworkId = proto.CloneOf(fw.info.GetId())
+	}
+	ex := &executor{
+		id:          info.GetExecutorId().GetValue(),
+		frameworkID: fw.id,
+		info:        info,
+		containerID: formatUUID(newUUID()),
+		commandTask: commandTask,
+		state:       executorRegistering,
+		tasks:       make(map[string]*task),
+	}
+	fw.executors[ex.id] = ex
+	fw.executorOrder = append(fw.executorOrder, ex.id)
+	a.log.Info("launching executor", "framework_id", fw.id, "executor_id", ex.id,
+		"container_id", ex.containerID, "command_executor", commandTask)
+	return ex
+}
+
+// prepare creates the executor's sandbox and fetches its URIs (the
+// command's, for the built-in command executor) on a worker goroutine;
+// the outcome comes back to the loop as executorPrepared.
+func (a *Agent) prepare(fw *framework, ex *executor) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ex.cancelPrepare = cancel
+	uris := ex.info.GetCommand().GetUris()
+	if ex.commandTask {
+		uris = ex.tasks[ex.id].info.GetCommand().GetUris()
+	}
+	agentID, fwID, exID, containerID := a.agentID.GetValue(), fw.id, ex.id, ex.containerID
+	opts := fetcher.Options{
+		FrameworksHome: a.cfg.FrameworksHome,
+		CacheDir:       fetchCacheDir(a.cfg.WorkDir),
+		Logger:         a.log.With("framework_id", fwID, "executor_id", exID),
+	}
+	a.goWorker(func() {
+		defer cancel()
+		sandbox, err := containerizer.CreateSandbox(a.cfg.WorkDir, agentID, fwID, exID, containerID)
+		if err == nil {
+			err = fetcher.Fetch(ctx, fetcherURIs(uris), sandbox, opts)
+			if err != nil {
+				err = fmt.Errorf("Failed to fetch all URIs for container '%s': %w", containerID, err)
+			}
+		}
+		a.post(func() { a.executorPrepared(fwID, exID, containerID, sandbox, err) })
+	})
+}
+
+// fetchCacheDir is where URIs with cache set are kept.
+func fetchCacheDir(workDir string) string {
+	return filepath.Join(workDir, "fetch")
+}
+
+// fetcherURIs converts CommandInfo.URIs, keeping Mesos's default of
+// extract=true.
+func fetcherURIs(uris []*mesospb.CommandInfo_URI) []fetcher.URI {
+	out := make([]fetcher.URI, 0, len(uris))
+	for _, u := range uris {
+		out = append(out, fetcher.URI{
+			Value:      u.GetValue(),
+			Executable: u.GetExecutable(),
+			Extract:    u.GetExtract(),
+			OutputFile: u.GetOutputFile(),
+			Cache:      u.GetCache(),
+		})
+	}
+	return out
+}
+
+// executorPrepared continues a launch once the sandbox is ready (or could
+// not be made ready).
+func (a *Agent) executorPrepared(frameworkID, executorID, containerID, sandbox string, err error) {
+	fw, ex := a.executorRun(frameworkID, executorID, containerID)
+	if ex == nil {
+		return
+	}
+	ex.cancelPrepare = nil
+	ex.sandbox = sandbox
+	switch {
+	case ex.state != executorRegistering:
+		// Killed or shut down while preparing: nothing was started.
+		a.executorTerminated(fw, ex, nil)
+	case err != nil:
+		a.log.Warn("executor failed to launch", "framework_id", frameworkID, "executor_id", executorID, "err", err)
+		ex.pendingTermination = &termination{
+			state:   mesospb.TaskState_TASK_FAILED,
+			reason:  mesospb.TaskStatus_REASON_CONTAINER_LAUNCH_FAILED,
+			message: "Failed to launch container: " + err.Error(),
+		}
+		a.executorTerminated(fw, ex, nil)
+	case ex.commandTask:
+		a.startCommand(fw, ex)
+	default:
+		a.startExecutor(fw, ex)
+	}
+}
+
+// startExecutor launches a custom executor's command and waits for it to
+// subscribe within the registration timeout.
+func (a *Agent) startExecutor(fw *framework, ex *executor) {
+	command := ex.info.GetCommand()
+	if command == nil {
+		ex.pendingTermination = &termination{
+			state:  mesospb.TaskState_TASK_FAILED,
+			reason: mesospb.TaskStatus_REASON_CONTAINER_LAUNCH_FAILED,
+			message: "Failed to launch container: the executor has no command; " +
+				"agora has no built-in default executor, so ExecutorInfo.command must say what to run",
+		}
+		a.executorTerminated(fw, ex, nil)
+		return
+	}
+	env := a.executorEnvironment(fw, ex).Vars()
+	addCommandEnvironment(env, command)
+	proc, err := containerizer.Launch(containerizer.ProcessSpec{
+		Sandbox:   ex.sandbox,
+		Shell:     command.GetShell(),
+		Value:     command.GetValue(),
+		Arguments: command.GetArguments(),
+		Env:       env,
+		User:      a.user(fw, command),
+		Logger:    a.log.With("framework_id", fw.id, "executor_id", ex.id),
+	})
+	if err != nil {
+		ex.pendingTermination = &termination{
+			state:   mesospb.TaskState_TASK_FAILED,
+			reason:  mesospb.TaskStatus_REASON_CONTAINER_LAUNCH_FAILED,
+			message: "Failed to launch container: " + err.Error(),
+		}
+		a.executorTerminated(fw, ex, nil)
+		return
+	}
+	ex.proc = proc
+	a.watch(fw, ex)
+	fwID, exID, containerID := fw.id, ex.id, ex.containerID
+	ex.registrationTimer = a.afterFunc(a.cfg.ExecutorRegistrationTimeout, func() {
+		a.registrationTimeout(fwID, exID, containerID)
+	})
+}
+
+// executorEnvironment describes an executor run for its MESOS_* variables.
+func (a *Agent) executorEnvironment(fw *framework, ex *executor) containerizer.ExecutorEnvironment {
+	return containerizer.ExecutorEnvironment{
+		AgentID:             a.agentID.GetValue(),
+		FrameworkID:         fw.id,
+		ExecutorID:          ex.id,
+		Directory:           ex.sandbox,
+		AgentEndpoint:       a.endpoint,
+		Checkpoint:          fw.info.GetCheckpoint(),
+		ShutdownGracePeriod: a.shutdownGracePeriod(ex),
+	}
+}
+
+// addCommandEnvironment adds a CommandInfo's variables, which win over the
+// agent's (Mesos skips unresolved secrets), and a PATH if none is set.
+func addCommandEnvironment(env map[string]string, command *mesospb.CommandInfo) {
+	for _, v := range command.GetEnvironment().GetVariables() {
+		if v.GetType() == mesospb.Environment_Variable_SECRET {
+			continue
+		}
+		env[v.GetName()] = v.GetValue()
+	}
+	if _, ok := env["PATH"]; !ok {
+		env["PATH"] = defaultPath
+	}
+}
+
+// user is who a command runs as: nobody in particular (the agent's own
+// user) unless the agent switches users (Config.SwitchUser).
+func (a *Agent) user(fw *framework, command *mesospb.CommandInfo) string {
+	if !a.cfg.SwitchUser {
+		return ""
+	}
+	if u := command.GetUser(); u != "" {
+		return u
+	}
+	return fw.info.GetUser()
+}
+
+// shutdownGracePeriod is how long the executor has between SHUTDOWN and
+// being killed: its own ExecutorInfo.shutdown_grace_period, else the
+// agent's.
+func (a *Agent) shutdownGracePeriod(ex *executor) time.Duration {
+	if d := ex.info.GetShutdownGracePeriod(); d != nil {
+		return time.Duration(d.GetNanoseconds())
+	}
+	return a.cfg.ExecutorShutdownGracePeriod
+}
+
+// watch waits for the executor's process on a worker goroutine and
+// reports its end to the loop.
+func (a *Agent) watch(fw *framework, ex *executor) {
+	proc, fwID, exID, containerID := ex.proc, fw.id, ex.id, ex.containerID
+	a.goWorker(func() {
+		status := proc.Wait()
+		a.post(func() { a.processExited(fwID, exID, containerID, status) })
+	})
+}
+
+// processExited handles the end of an executor's process.
+func (a *Agent) processExited(frameworkID, executorID, containerID string, status containerizer.ExitStatus) {
+	fw, ex := a.executorRun(frameworkID, executorID, containerID)
+	if ex == nil {
+		return
+	}
+	a.log.Info("executor process ended", "framework_id", frameworkID, "executor_id", executorID,
+		"status", status.String())
+	if ex.commandTask {
+		a.commandExited(fw, ex, status)
+		return
+	}
+	a.executorTerminated(fw, ex, &status)
+}
+
+// executorTerminated ends a custom executor run (or one that never got a
+// process). Tasks it leaves unfinished fail (Mesos's executorTerminated and
+// sendExecutorTerminatedStatusUpdate), and the master hears that the
+// executor exited.
+func (a *Agent) executorTerminated(fw *framework, ex *executor, status *containerizer.ExitStatus) {
+	ex.state = executorTerminated
+	ex.stopTimers()
+	if ex.conn != nil {
+		ex.conn.close()
+		ex.conn = nil
+	}
+	ex.queue = nil
+	if fw.terminating {
+		for _, t := range ex.orderedTasks() {
+			ex.completeTask(t.info.GetTaskId().GetValue())
+		}
+	} else {
+		for _, t := range ex.orderedTasks() {
+			if t.terminal() {
+				continue
+			}
+			t.queued = false
+			a.statusUpdate(fw.id, ex, t, a.newStatus(t.info.GetTaskId(), ex.id, ex.terminationStatus(status)))
+		}
+	}
+	if !ex.commandTask && !fw.terminating {
+		waitStatus := int32(-1) // Mesos's value when there is no status
+		message := "Executor did not start"
+		if status != nil {
+			waitStatus, message = encodeWaitStatus(*status), "Executor "+status.String()
+		}
+		a.sendCall(&clusterpb.Call{
+			Type: clusterpb.Call_EXECUTOR_EXITED.Enum(),
+			ExecutorExited: &clusterpb.Call_ExecutorExited{
+				FrameworkId: proto.CloneOf(fw.info.GetId()),
+				ExecutorId:  proto.CloneOf(ex.info.GetExecutorId()),
+				Status:      proto.Int32(waitStatus),
+				Message:     proto.String(message),
+			},
+		})
+	}
+	a.removeExecutorIfDone(fw, ex)
+}
+
+// terminationStatus is the update a task gets when its executor ends
+// before it: what the agent said when it ended the executor (registration
+// timeout, launch failure), else TASK_FAILED with
+// REASON_EXECUTOR_TERMINATED.
+func (ex *executor) terminationStatus(status *containerizer.ExitStatus) statusSpec {
+	spec := statusSpec{
+		state:   mesospb.TaskState_TASK_FAILED,
+		source:  mesospb.TaskStatus_SOURCE_AGENT,
+		reason:  mesospb.TaskStatus_REASON_EXECUTOR_TERMINATED.Enum(),
+		message: "Executor terminated",
+	}
+	if status != nil {
+		spec.message = "Executor " + status.String()
+	}
+	if p := ex.pendingTermination; p != nil {
+		spec.state, spec.reason, spec.message = p.state, p.reason.Enum(), p.message
+	}
+	return spec
+}
+
+// encodeWaitStatus turns an exit status back into a wait(2) status, the
+// form Mesos reports executor exits in.
+func encodeWaitStatus(s containerizer.ExitStatus) int32 {
+	if s.Signal != 0 {
+		ws := int32(s.Signal) & 0x7f
+		if s.CoreDumped {
+			ws |= 0x80
+		}
+		return ws
+	}
+	return int32(s.Code&0xff) << 8
+}
+
+// shutdownExecutor asks an executor to shut down (SHUTDOWN) and kills it
+// if it is still there after its shutdown grace period (Mesos's
+// _shutdownExecutor).
+func (a *Agent) shutdownExecutor(fw *framework, ex *executor) {
+	if ex.state == executorTerminating || ex.state == executorTerminated {
+		return
+	}
+	a.log.Info("shutting down executor", "framework_id", fw.id, "executor_id", ex.id)
+	ex.state = executorTerminating
+	if ex.cancelPrepare != nil {
+		// Nothing runs yet; executorPrepared finishes the executor off.
+		ex.cancelPrepare()
+		return
+	}
+	if ex.commandTask {
+		a.shutdownCommand(fw, ex)
+		return
+	}
+	a.sendToExecutor(ex, &executorpb.Event{Type: executorpb.Event_SHUTDOWN.Enum()})
+	fwID, exID, containerID := fw.id, ex.id, ex.containerID
+	ex.shutdownTimer = a.afterFunc(a.shutdownGracePeriod(ex), func() {
+		a.shutdownTimeout(fwID, exID, containerID)
+	})
+}
+
+// shutdownTimeout kills an executor that outlived its shutdown grace
+// period.
+func (a *Agent) shutdownTimeout(frameworkID, executorID, containerID string) {
+	_, ex := a.executorRun(frameworkID, executorID, containerID)
+	if ex == nil || ex.state != executorTerminating {
+		return
+	}
+	a.log.Info("killing executor: it outlived its shutdown grace period", "framework_id", frameworkID, "executor_id", executorID)
+	a.kill(ex, 0)
+}
+
+// registrationTimeout kills an executor that did not subscribe in time;
+// its tasks fail with REASON_EXECUTOR_REGISTRATION_TIMEOUT.
+func (a *Agent) registrationTimeout(frameworkID, executorID, containerID string) {
+	_, ex := a.executorRun(frameworkID, executorID, containerID)
+	if ex == nil || ex.state != executorRegistering {
+		return
+	}
+	timeout := containerizer.FormatDuration(a.cfg.ExecutorRegistrationTimeout)
+	a.log.Warn("killing executor: it did not subscribe in time", "framework_id", frameworkID,
+		"executor_id", executorID, "timeout", timeout)
+	ex.state = executorTerminating
+	ex.pendingTermination = &termination{
+		state:   mesospb.TaskState_TASK_FAILED,
+		reason:  mesospb.TaskStatus_REASON_EXECUTOR_REGISTRATION_TIMEOUT,
+		message: "Executor did not register within " + timeout,
+	}
+	a.kill(ex, 0)
+}
+
+// kill ends the executor's process: SIGTERM, then SIGKILL after grace (at
+// once for a grace of zero). Process.Kill blocks until the process is gone,
+// so it runs on a worker; the end arrives as processExited.
+func (a *Agent) kill(ex *executor, grace time.Duration) {
+	if proc := ex.proc; proc != nil {
+		a.goWorker(func() { proc.Kill(grace) })
+	}
+}
+
+// sendToExecutor queues an event on the executor's stream. An executor that
+// cannot keep up loses its stream and must subscribe again.
+func (a *Agent) sendToExecutor(ex *executor, event *executorpb.Event) {
+	if ex.conn == nil {
+		a.log.Warn("dropping event for an executor that is not connected", "framework_id", ex.frameworkID,
+			"executor_id", ex.id, "event", event.GetType().String())
+		return
+	}
+	if !ex.conn.send(event) {
+		a.log.Warn("executor is not reading its event stream; closing it", "framework_id", ex.frameworkID,
+			"executor_id", ex.id)
+		ex.conn.close()
+		ex.conn = nil
+	}
+}
+
+// beginShutdown starts the agent's graceful stop: every framework's
+// executors are shut down as for SHUTDOWN_FRAMEWORK, but their status
+// updates still go through. It returns a channel that fires when
+// whatever is left should be killed outright.
+func (a *Agent) beginShutdown() <-chan time.Time {
+	a.log.Info("shutting down: stopping every executor")
+	a.terminating = true
+	var longest time.Duration
+	for _, fw := range a.orderedFrameworks() {
+		for _, ex := range fw.orderedExecutors() {
+			longest = max(longest, a.shutdownGracePeriod(ex))
+			a.shutdownExecutor(fw, ex)
+		}
+	}
+	return time.After(longest + 2*time.Second)
+}
+
+// killEverything kills every process the agent still runs, without grace,
+// and waits until they are gone.
+func (a *Agent) killEverything() {
+	for _, fw := range a.orderedFrameworks() {
+		for _, ex := range fw.orderedExecutors() {
+			if ex.cancelPrepare != nil {
+				ex.cancelPrepare()
+			}
+			if ex.proc != nil {
+				ex.proc.Kill(0)
+			}
+			if ex.state != executorTerminated {
+				ex.state = executorTerminated
+				ex.stopTimers()
+			}
+		}
+	}
+}
+
+// allExecutorsTerminated reports whether no executor runs any more.
+func (a *Agent) allExecutorsTerminated() bool {
+	for _, fw := range a.frameworks {
+		for _, ex := range fw.executors {
+			if ex.state != executorTerminated {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// closeExecutorStreams ends every executor's event stream.
+func (a *Agent) closeExecutorStreams() {
+	for _, fw := range a.frameworks {
+		for _, ex := range fw.executors {
+			if ex.conn != nil {
+				ex.conn.close()
+				ex.conn = nil
+			}
+		}
+	}
+}
+
+// clearFetchCache empties the fetcher's cache, as a Mesos agent does when
+// it starts.
+func clearFetchCache(dir string) error {
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
+	return os.MkdirAll(dir, 0o755)
+}

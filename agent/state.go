@@ -1,0 +1,307 @@
+package agent
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	mesospb "agora/api/mesos/v1"
+	"agora/agent/containerizer"
+	"agora/agent/statusupdate"
+)
+
+// The records below are the agent's view of what runs on it. They are
+// owned by the agent's loop goroutine (see Agent.loop) and never touched by
+// any other goroutine.
+
+// maxCompleted bounds the completed frameworks, executors and tasks kept
+// for /state (Mesos's --max_completed_* defaults are of this order).
+const maxCompleted = 100
+
+// framework is a framework that has (or had) executors on this agent.
+type framework struct {
+	id   string
+	info *mesospb.FrameworkInfo
+	// terminating is set by SHUTDOWN_FRAMEWORK: its executors are being
+	// shut down and its status updates are no longer sent, as nobody would
+	// acknowledge them.
+	terminating bool
+	executors   map[string]*executor
+	// executorOrder keeps executors in launch order for stable listings.
+	executorOrder      []string
+	completedExecutors []*executor
+}
+
+func (f *framework) capability(c mesospb.FrameworkInfo_Capability_Type) bool {
+	for _, have := range f.info.GetCapabilities() {
+		if have.GetType() == c {
+			return true
+		}
+	}
+	return false
+}
+
+// executorState follows Mesos's Executor::State.
+type executorState int
+
+const (
+	// executorRegistering: the sandbox is being prepared, the process
+	// launched, or (for a custom executor) it has not subscribed yet.
+	executorRegistering executorState = iota
+	// executorRunning: subscribed (custom executor) or running its command
+	// (built-in command executor).
+	executorRunning
+	// executorTerminating: shutdown or a kill is under way.
+	executorTerminating
+	// executorTerminated: the process has ended (or never started).
+	executorTerminated
+)
+
+func (s executorState) String() string {
+	return [...]string{"REGISTERING", "RUNNING", "TERMINATING", "TERMINATED"}[s]
+}
+
+// executor is one run of an executor: a custom executor speaking the v1
+// executor API, or the agent's built-in command executor of one task.
+type executor struct {
+	id          string
+	frameworkID string
+	info        *mesospb.ExecutorInfo
+	// containerID names this run; events from an earlier run of the same
+	// executor carry another one and are ignored.
+	containerID string
+	sandbox     string
+	// commandTask is set for the built-in command executor: the agent runs
+	// the task's command itself, and the master never hears of the
+	// executor (Mesos's isGeneratedForCommandTask).
+	commandTask bool
+	state       executorState
+	// cancelPrepare stops the sandbox preparation (fetching) while it runs.
+	cancelPrepare context.CancelFunc
+	proc          *containerizer.Process
+	// conn is the SUBSCRIBE stream of a custom executor, nil while it is
+	// not connected.
+	conn         *executorConn
+	everSentTask bool
+	// queue holds launches waiting for the executor to subscribe, in the
+	// order they arrived.
+	queue []launch
+	// tasks holds every task not yet completed: queued, launched, and
+	// terminal but not yet acknowledged. taskOrder keeps arrival order.
+	tasks          map[string]*task
+	taskOrder      []string
+	completedTasks []*mesospb.Task
+
+	registrationTimer *time.Timer
+	shutdownTimer     *time.Timer
+	// pendingTermination says why the agent is ending the executor, for
+	// the updates of the tasks it leaves behind.
+	pendingTermination *termination
+}
+
+// launch is one RUN_TASK or RUN_TASK_GROUP for an executor.
+type launch struct {
+	task  *mesospb.TaskInfo      // set for a single task
+	group *mesospb.TaskGroupInfo // set for a task group
+}
+
+func (l launch) taskIDs() []string {
+	if l.task != nil {
+		return []string{l.task.GetTaskId().GetValue()}
+	}
+	var ids []string
+	for _, t := range l.group.GetTasks() {
+		ids = append(ids, t.GetTaskId().GetValue())
+	}
+	return ids
+}
+
+// termination is the outcome the agent gives the tasks of an executor it
+// ended (Mesos's ContainerTermination in Executor::pendingTermination).
+type termination struct {
+	state   mesospb.TaskState
+	reason  mesospb.TaskStatus_Reason
+	message string
+}
+
+// task is one task on an executor.
+type task struct {
+	info *mesospb.TaskInfo
+	// record is the Mesos Task the agent reports to the master and on
+	// /state: latest state, statuses, the update being delivered.
+	record *mesospb.Task
+	// queued is set until the task is handed to its executor.
+	queued bool
+	// killing is set once a kill reached the command executor's process.
+	killing bool
+}
+
+func (t *task) state() mesospb.TaskState { return t.record.GetState() }
+
+func (t *task) terminal() bool { return statusupdate.IsTerminal(t.state()) }
+
+// apply records a status update in the task's record, as Mesos's
+// Executor::updateTaskState does: the latest state, and the status (without
+// its data, which may be large) in the list of statuses.
+func (t *task) apply(status *mesospb.TaskStatus) {
+	t.record.State = status.GetState().Enum()
+	kept := proto.CloneOf(status)
+	kept.Data = nil
+	t.record.Statuses = append(t.record.Statuses, kept)
+}
+
+// newTaskRecord builds the Task the agent keeps for a TaskInfo, in
+// TASK_STAGING (Mesos's protobuf::createTask). Tasks of the built-in
+// command executor have no executor_id, as in Mesos.
+func newTaskRecord(info *mesospb.TaskInfo, frameworkID *mesospb.FrameworkID, agentID *mesospb.AgentID) *mesospb.Task {
+	t := &mesospb.Task{
+		Name:        proto.String(info.GetName()),
+		TaskId:      proto.CloneOf(info.GetTaskId()),
+		FrameworkId: proto.CloneOf(frameworkID),
+		AgentId:     proto.CloneOf(agentID),
+		State:       mesospb.TaskState_TASK_STAGING.Enum(),
+		Resources:   info.GetResources(),
+		Labels:      info.GetLabels(),
+		Discovery:   info.GetDiscovery(),
+		Container:   info.GetContainer(),
+		HealthCheck: info.GetHealthCheck(),
+		KillPolicy:  info.GetKillPolicy(),
+		Limits:      info.GetLimits(),
+	}
+	if info.GetExecutor() != nil {
+		t.ExecutorId = proto.CloneOf(info.GetExecutor().GetExecutorId())
+	}
+	if user := info.GetCommand().GetUser(); user != "" {
+		t.User = proto.String(user)
+	}
+	return t
+}
+
+// addTask adds a task to the executor, queued until it is handed over.
+func (e *executor) addTask(t *task) {
+	id := t.info.GetTaskId().GetValue()
+	if e.tasks == nil {
+		e.tasks = make(map[string]*task)
+	}
+	e.tasks[id] = t
+	e.taskOrder = append(e.taskOrder, id)
+}
+
+// orderedTasks returns the executor's tasks in arrival order.
+func (e *executor) orderedTasks() []*task {
+	out := make([]*task, 0, len(e.tasks))
+	for _, id := range e.taskOrder {
+		if t := e.tasks[id]; t != nil {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// completeTask moves a task whose terminal update was acknowledged (or
+// that will never get one) to the completed tasks.
+func (e *executor) completeTask(id string) {
+	t := e.tasks[id]
+	if t == nil {
+		return
+	}
+	delete(e.tasks, id)
+	for i, tid := range e.taskOrder {
+		if tid == id {
+			e.taskOrder = append(e.taskOrder[:i], e.taskOrder[i+1:]...)
+			break
+		}
+	}
+	e.completedTasks = appendBounded(e.completedTasks, t.record)
+}
+
+// dequeue removes the launch holding taskID from the queue and returns it.
+func (e *executor) dequeue(taskID string) (launch, bool) {
+	for i, l := range e.queue {
+		for _, id := range l.taskIDs() {
+			if id == taskID {
+				e.queue = append(e.queue[:i], e.queue[i+1:]...)
+				return l, true
+			}
+		}
+	}
+	return launch{}, false
+}
+
+// stopTimers cancels the registration and shutdown timers.
+func (e *executor) stopTimers() {
+	if e.registrationTimer != nil {
+		e.registrationTimer.Stop()
+	}
+	if e.shutdownTimer != nil {
+		e.shutdownTimer.Stop()
+	}
+}
+
+func (e *executor) String() string {
+	return fmt.Sprintf("executor %q of framework %q", e.id, e.frameworkID)
+}
+
+// appendBounded appends v and drops the oldest entries beyond maxCompleted.
+func appendBounded[T any](list []T, v T) []T {
+	list = append(list, v)
+	if len(list) > maxCompleted {
+		list = append(list[:0:0], list[len(list)-maxCompleted:]...)
+	}
+	return list
+}
+
+// newUUID returns 16 random bytes shaped as a version 4 UUID, the form of
+// Mesos's status update uuids.
+func newUUID() []byte {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // never fails on Linux (crypto/rand documents it)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return b
+}
+
+// formatUUID writes a uuid in its canonical text form.
+func formatUUID(b []byte) string {
+	if len(b) != 16 {
+		return fmt.Sprintf("%x", b)
+	}
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// statusSpec is what varies between the status updates the agent creates.
+type statusSpec struct {
+	state   mesospb.TaskState
+	source  mesospb.TaskStatus_Source
+	reason  *mesospb.TaskStatus_Reason // nil: none (0 is a real reason)
+	message string
+}
+
+// newStatus creates a status update with a fresh uuid, stamped with the
+// agent, the executor and the time (Mesos's protobuf::createStatusUpdate).
+func (a *Agent) newStatus(taskID *mesospb.TaskID, executorID string, spec statusSpec) *mesospb.TaskStatus {
+	s := &mesospb.TaskStatus{
+		TaskId:    proto.CloneOf(taskID),
+		State:     spec.state.Enum(),
+		Source:    spec.source.Enum(),
+		Reason:    spec.reason,
+		AgentId:   proto.CloneOf(a.agentID),
+		Timestamp: proto.Float64(a.timestamp()),
+		Uuid:      newUUID(),
+	}
+	if spec.message != "" {
+		s.Message = proto.String(spec.message)
+	}
+	if executorID != "" {
+		s.ExecutorId = &mesospb.ExecutorID{Value: proto.String(executorID)}
+	}
+	return s
+}
+
+// timestamp is now in seconds since the epoch, Mesos's TaskStatus time.
+func (a *Agent) timestamp() float64 {
+	return float64(a.cfg.Clock.Now().UnixNano()) / 1e9
+}
