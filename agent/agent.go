@@ -14,8 +14,8 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	mesospb "agora/api/mesos/v1"
 	"agora/agent/statusupdate"
+	mesospb "agora/api/mesos/v1"
 	"agora/resources"
 )
 

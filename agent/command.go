@@ -6,8 +6,8 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	mesospb "agora/api/mesos/v1"
 	"agora/agent/containerizer"
+	mesospb "agora/api/mesos/v1"
 )
 
 // The built-in command executor. Mesos runs a separate mesos-executor

@@ -9,11 +9,11 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"agora/agent/containerizer"
+	"agora/agent/fetcher"
 	clusterpb "agora/api/agora/cluster/v1"
 	mesospb "agora/api/mesos/v1"
 	executorpb "agora/api/mesos/v1/executor"
-	"agora/agent/containerizer"
-	"agora/agent/fetcher"
 )
 
 // This file holds the life of an executor run, custom or built-in:

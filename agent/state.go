@@ -8,9 +8,9 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	mesospb "agora/api/mesos/v1"
 	"agora/agent/containerizer"
 	"agora/agent/statusupdate"
+	mesospb "agora/api/mesos/v1"
 )
 
 // The records below are the agent's view of what runs on it. They are

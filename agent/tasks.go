@@ -5,11 +5,11 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"agora/agent/containerizer"
+	"agora/agent/statusupdate"
 	clusterpb "agora/api/agora/cluster/v1"
 	mesospb "agora/api/mesos/v1"
 	executorpb "agora/api/mesos/v1/executor"
-	"agora/agent/containerizer"
-	"agora/agent/statusupdate"
 )
 
 // This file holds what the master asks of the agent (run, kill, shut
