@@ -41,6 +41,9 @@ var (
 	ErrMalformedProtobuf = errors.New("wire: malformed protobuf")
 )
 
+// errNilMessage is a programming error, not a bad request.
+var errNilMessage = errors.New("wire: nil message")
+
 // FieldError reports a value that does not fit its field, with the field's
 // path from the top-level message (e.g. "subscribe.framework_info.roles[1]").
 // It matches ErrInvalidField with errors.Is.

@@ -1,7 +1,6 @@
 package wire
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -50,7 +49,7 @@ const MaxDepth = 100
 // panic on any input.
 func UnmarshalJSON(data []byte, m proto.Message) error {
 	if m == nil || !m.ProtoReflect().IsValid() {
-		return errors.New("wire: cannot decode into a nil message")
+		return errNilMessage
 	}
 	proto.Reset(m)
 	d := decoder{data: data}

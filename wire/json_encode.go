@@ -37,6 +37,9 @@ import (
 // A message with an unset required field is not encoded: the error matches
 // ErrMissingRequiredField and names the field's path.
 func MarshalJSON(m proto.Message) ([]byte, error) {
+	if m == nil {
+		return nil, errNilMessage
+	}
 	if err := checkRequired(m); err != nil {
 		return nil, err
 	}

@@ -527,12 +527,26 @@ func TestUnmarshalJSONReplacesTheMessage(t *testing.T) {
 	}
 }
 
-func TestUnmarshalJSONRefusesANilMessage(t *testing.T) {
-	if err := wire.UnmarshalJSON([]byte(`{}`), (*testpb.Sample)(nil)); err == nil {
-		t.Fatal("decoding into a nil *Sample succeeded")
+func TestNilMessagesAreRefusedNotPanicked(t *testing.T) {
+	for name, err := range map[string]error{
+		"UnmarshalJSON into nil *Sample":  wire.UnmarshalJSON([]byte(`{}`), (*testpb.Sample)(nil)),
+		"UnmarshalJSON into nil":          wire.UnmarshalJSON([]byte(`{}`), nil),
+		"UnmarshalProto into nil *Sample": wire.UnmarshalProto(nil, (*testpb.Sample)(nil)),
+		"UnmarshalProto into nil":         wire.UnmarshalProto(nil, nil),
+	} {
+		if err == nil || wire.StatusCode(err) != 500 {
+			t.Errorf("%s: err = %v, want a programming error (500)", name, err)
+		}
 	}
-	if err := wire.UnmarshalJSON([]byte(`{}`), nil); err == nil {
-		t.Fatal("decoding into nil succeeded")
+	if _, err := wire.MarshalJSON(nil); err == nil {
+		t.Error("MarshalJSON(nil) succeeded")
+	}
+	if _, err := wire.MarshalProto(nil); err == nil {
+		t.Error("MarshalProto(nil) succeeded")
+	}
+	// A typed nil is an empty message, as in the protobuf library.
+	if data, err := wire.MarshalJSON((*testpb.Sample)(nil)); err != nil || string(data) != `{`+defaults+`}` {
+		t.Errorf("MarshalJSON((*Sample)(nil)) = %s, %v; want the defaults", data, err)
 	}
 }
 

@@ -11,6 +11,9 @@ import (
 // message with an unset required field is not encoded: the error matches
 // ErrMissingRequiredField and names the field's path.
 func MarshalProto(m proto.Message) ([]byte, error) {
+	if m == nil {
+		return nil, errNilMessage
+	}
 	if err := checkRequired(m); err != nil {
 		return nil, err
 	}
@@ -25,6 +28,9 @@ func MarshalProto(m proto.Message) ([]byte, error) {
 // contents. Unknown fields are kept. Errors match ErrMalformedProtobuf, or
 // ErrMissingRequiredField naming the path of an unset required field.
 func UnmarshalProto(data []byte, m proto.Message) error {
+	if m == nil || !m.ProtoReflect().IsValid() {
+		return errNilMessage
+	}
 	if err := (proto.UnmarshalOptions{AllowPartial: true}).Unmarshal(data, m); err != nil {
 		return fmt.Errorf("%w: %v", ErrMalformedProtobuf, err)
 	}
