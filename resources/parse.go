@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Parse reads an agent's --resources flag. Two forms are accepted, as in
@@ -43,6 +44,9 @@ func Parse(text, defaultRole string) (Resources, error) {
 		return parseJSON([]byte(trimmed), defaultRole)
 	}
 
+	if !utf8.ValidString(text) {
+		return Resources{}, errorf(ErrInvalidResource, "--resources %q is not valid UTF-8", text)
+	}
 	var out []entry
 	kinds := map[string]Kind{}
 	for token := range strings.FieldsFuncSeq(text, isFlagSeparator) {
@@ -302,6 +306,9 @@ func balancedParentheses(s string) bool {
 // Errors wrap ErrInvalidAttribute and name the offending token, e.g.
 // `resources: attribute "rack": missing ':' between name and value`.
 func ParseAttributes(text string) (Attributes, error) {
+	if !utf8.ValidString(text) {
+		return nil, errorf(ErrInvalidAttribute, "--attributes %q is not valid UTF-8", text)
+	}
 	var out Attributes
 	for token := range strings.FieldsFuncSeq(text, isFlagSeparator) {
 		token = strings.TrimSpace(token)

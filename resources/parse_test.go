@@ -101,6 +101,7 @@ func TestParseErrors(t *testing.T) {
 		{"ports:[", "", `resources: "ports:[": mismatched brackets; write ranges as [begin-end,...]`},
 		{"cpus:1;cpus:[1-2]", "", `resources: "cpus" is declared as both SCALAR and RANGES; one name needs one type`},
 		{"cpus:1", "a b", `resources: default role "ab" has component "ab" containing whitespace or backspace`},
+		{"cpus:1;m\xffem:2", "", `resources: --resources "cpus:1;m\xffem:2" is not valid UTF-8`},
 		{"cpus:1", "a/../b", `resources: default role "a/../b" cannot include '..' as a component`},
 	}
 	for _, tt := range tests {
@@ -287,6 +288,7 @@ func TestParseAttributesErrors(t *testing.T) {
 		{"rack:a}", `resources: attribute "rack:a}": text cannot contain '[', ']', '{' or '}'`},
 		{"rack:a(b", `resources: attribute "rack:a(b": mismatched parentheses`},
 		{"rack:a)b(", `resources: attribute "rack:a)b(": mismatched parentheses`},
+		{"rack:\xff", `resources: --attributes "rack:\xff" is not valid UTF-8`},
 		{"ok:1;bad", `resources: attribute "bad": missing ':' between name and value, as in rack:r1`},
 	}
 	for _, tt := range tests {
