@@ -520,4 +520,3 @@ var buildExecutor = sync.OnceValues(func() (string, error) {
 	}
 	return path, nil
 })
-

@@ -39,8 +39,11 @@ type testMaster struct {
 
 	registers chan *clusterpb.Call
 	updates   chan *clusterpb.Call_Update
-	messages  chan *clusterpb.Call_Message
-	exited    chan *clusterpb.Call_ExecutorExited
+	// early holds updates read while waiting for another task's; only the
+	// test goroutine uses it.
+	early    map[string][]*mesospb.TaskStatus
+	messages chan *clusterpb.Call_Message
+	exited   chan *clusterpb.Call_ExecutorExited
 }
 
 func newTestMaster(t *testing.T) *testMaster {
@@ -50,6 +53,7 @@ func newTestMaster(t *testing.T) *testMaster {
 		heartbeat: 1,
 		registers: make(chan *clusterpb.Call, 100),
 		updates:   make(chan *clusterpb.Call_Update, 1000),
+		early:     make(map[string][]*mesospb.TaskStatus),
 		messages:  make(chan *clusterpb.Call_Message, 100),
 		exited:    make(chan *clusterpb.Call_ExecutorExited, 100),
 	}
@@ -226,22 +230,32 @@ func (m *testMaster) waitRegister() *clusterpb.Call {
 	}
 }
 
-// waitUpdates collects status updates of a task until one in a terminal
-// state (or until want states were seen) and returns them in order.
+// waitUpdates collects status updates of a task until one in state until
+// and returns them in order. Updates of other tasks that arrive meanwhile
+// are kept for later calls.
 func (m *testMaster) waitUpdates(taskID string, until mesospb.TaskState) []*mesospb.TaskStatus {
 	m.t.Helper()
 	var got []*mesospb.TaskStatus
+	take := func(s *mesospb.TaskStatus) bool {
+		got = append(got, s)
+		return s.GetState() == until
+	}
+	for len(m.early[taskID]) > 0 {
+		s := m.early[taskID][0]
+		m.early[taskID] = m.early[taskID][1:]
+		if take(s) {
+			return got
+		}
+	}
 	deadline := time.After(waitTimeout)
 	for {
 		select {
 		case u := <-m.updates:
-			if u.GetStatus().GetTaskId().GetValue() != taskID {
-				m.t.Errorf("unexpected update of task %q (%v) while waiting for %q",
-					u.GetStatus().GetTaskId().GetValue(), u.GetStatus().GetState(), taskID)
+			if id := u.GetStatus().GetTaskId().GetValue(); id != taskID {
+				m.early[id] = append(m.early[id], u.GetStatus())
 				continue
 			}
-			got = append(got, u.GetStatus())
-			if u.GetStatus().GetState() == until {
+			if take(u.GetStatus()) {
 				return got
 			}
 		case <-deadline:
