@@ -58,28 +58,28 @@ func WithDefaults(configured Resources, m Machine, defaultRole string) (Resource
 		reservations = []Reservation{StaticReservation(defaultRole)}
 	}
 
-	out := slices.Clone(configured.entries)
+	out := builder{entries: slices.Clone(configured.entries)}
 	add := func(name string, r Resource) {
 		if configured.has(name) {
 			return
 		}
 		r.Reservations = reservations
-		out = addEntry(out, &r, 1)
+		out.add(&r, 1)
 	}
 	for _, r := range defaultResources(m) {
 		add(r.Name, r)
 	}
-	return Resources{entries: out}, nil
+	return out.resources(), nil
 }
 
 // Defaults returns the unreserved default resources of a machine whose
 // --resources flag is empty; see WithDefaults for the rules.
 func Defaults(m Machine) Resources {
-	var out []entry
+	var out builder
 	for _, r := range defaultResources(m) {
-		out = addEntry(out, &r, 1)
+		out.add(&r, 1)
 	}
-	return Resources{entries: out}
+	return out.resources()
 }
 
 func defaultResources(m Machine) []Resource {

@@ -26,21 +26,21 @@ func (rs Resources) Find(wanted Resources) (Resources, bool) {
 		return Resources{}, true
 	}
 	pool := slices.Clone(rs.entries) // what is still free to take
-	var found []entry
+	var found, taken builder         // taken allocates the reduced pool entries
 	for k := range wanted.entries {
 		target := wanted.entries[k]
 		var ok bool
-		pool, found, ok = findOne(pool, found, target)
+		pool, ok = findOne(pool, &found, &taken, target)
 		if !ok {
 			return Resources{}, false
 		}
 	}
-	return Resources{entries: found}, true
+	return found.resources(), true
 }
 
 // findOne takes target out of pool into found, following Mesos's order of
 // preference. pool and found are owned by the caller.
-func findOne(pool, found []entry, target entry) ([]entry, []entry, bool) {
+func findOne(pool []*entry, found, taken *builder, target *entry) ([]*entry, bool) {
 	need := target.Resource
 	need.Reservations = nil
 	need.AllocationRole = ""
@@ -58,7 +58,7 @@ func findOne(pool, found []entry, target entry) ([]entry, []entry, bool) {
 
 	for _, prefer := range prefs {
 		for i := 0; i < len(pool); i++ {
-			e := &pool[i]
+			e := pool[i]
 			if !prefer(&e.Resource) || !sameIdentityIgnoringPlacement(&e.Resource, &need) {
 				continue
 			}
@@ -78,28 +78,32 @@ func findOne(pool, found []entry, target entry) ([]entry, []entry, bool) {
 					continue
 				}
 			}
-			found = addEntry(found, &piece, pieceCopies)
+			found.add(&piece, pieceCopies)
 
 			// Take the piece out of the pool and out of what is needed.
+			// Pool entries are shared with rs, so they are replaced.
+			left := *e
 			switch {
 			case e.Shared:
-				e.copies -= pieceCopies
+				left.copies -= pieceCopies
 				needCopies -= pieceCopies
 			case e.isAtomic():
-				e.Value = Value{Kind: e.Kind}
+				left.Value = Value{Kind: e.Kind}
 				need.Value = Value{Kind: need.Kind}
 			default:
-				e.Value = subtractValue(&e.Value, &piece.Value)
+				left.Value = subtractValue(&e.Value, &piece.Value)
 				need.Value = subtractValue(&need.Value, &piece.Value)
 			}
-			if e.copies <= 0 || e.IsEmpty() {
+			if left.copies <= 0 || left.IsEmpty() {
 				pool = slices.Delete(pool, i, i+1)
 				i--
+			} else {
+				pool[i] = taken.newEntry(left)
 			}
 			if (need.Shared && needCopies <= 0) || (!need.Shared && need.IsEmpty()) {
-				return pool, found, true
+				return pool, true
 			}
 		}
 	}
-	return pool, found, false
+	return pool, false
 }

@@ -22,7 +22,7 @@ func parseJSON(data []byte, defaultRole string) (Resources, error) {
 			kinds: []error{ErrInvalidResource, err},
 		}
 	}
-	var out []entry
+	var out builder
 	kinds := map[string]Kind{}
 	for i, raw := range elements {
 		p := &mesospb.Resource{}
@@ -47,9 +47,9 @@ func parseJSON(data []byte, defaultRole string) (Resources, error) {
 			return Resources{}, errorf(ErrInvalidResource, "%q is declared as both %s and %s; one name needs one type", r.Name, k, r.Kind)
 		}
 		kinds[r.Name] = r.Kind
-		out = addEntry(out, &r, 1)
+		out.add(&r, 1)
 	}
-	return Resources{entries: out}, nil
+	return out.resources(), nil
 }
 
 // checkCommandLine rejects what only operations may create

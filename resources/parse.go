@@ -47,7 +47,7 @@ func Parse(text, defaultRole string) (Resources, error) {
 	if !utf8.ValidString(text) {
 		return Resources{}, errorf(ErrInvalidResource, "--resources %q is not valid UTF-8", text)
 	}
-	var out []entry
+	var out builder
 	kinds := map[string]Kind{}
 	for token := range strings.FieldsFuncSeq(text, isFlagSeparator) {
 		token = removeSpace(token)
@@ -62,9 +62,9 @@ func Parse(text, defaultRole string) (Resources, error) {
 			return Resources{}, errorf(ErrInvalidResource, "%q is declared as both %s and %s; one name needs one type", r.Name, k, r.Kind)
 		}
 		kinds[r.Name] = r.Kind
-		out = addEntry(out, &r, 1)
+		out.add(&r, 1)
 	}
-	return Resources{entries: out}, nil
+	return out.resources(), nil
 }
 
 func isFlagSeparator(c rune) bool { return c == ';' || c == '\n' }

@@ -107,7 +107,7 @@ func (g *generator) resources(part int) Resources {
 func checkNormal(t *testing.T, what string, rs Resources) {
 	t.Helper()
 	for i := range rs.entries {
-		e := &rs.entries[i]
+		e := rs.entries[i]
 		if e.IsEmpty() {
 			t.Fatalf("%s: empty entry %s in %s", what, e.Resource, rs)
 		}

@@ -65,15 +65,15 @@ func FormatFor(multiRole, reservationRefinement bool) Format {
 // Errors wrap ErrInvalidResource (and ErrInvalidRole for a bad role) and
 // name the resource by position and name. Empty resources are dropped.
 func FromProto(list []*mesospb.Resource) (Resources, error) {
-	var out []entry
+	var out builder
 	for i, p := range list {
 		r, err := resourceFromProto(p, fmt.Sprintf("resource %d (%q)", i, p.GetName()))
 		if err != nil {
 			return Resources{}, err
 		}
-		out = addEntry(out, &r, 1)
+		out.add(&r, 1)
 	}
-	return Resources{entries: out}, nil
+	return out.resources(), nil
 }
 
 // resourceFromProto converts and validates one resource; where names it in

@@ -252,16 +252,16 @@ func (r Resource) IsPersistentVolume() bool {
 }
 
 // sameIdentity compares everything but the value (Mesos's
-// compareResourceMetadata).
+// compareResourceMetadata). It is the inner loop of every operation, so
+// the cheap fields go first and reservation stacks are compared from the
+// top, where they usually differ.
 func sameIdentity(a, b *Resource) bool {
-	return a.Name == b.Name &&
-		a.Kind == b.Kind &&
-		a.AllocationRole == b.AllocationRole &&
-		a.Revocable == b.Revocable &&
-		a.Shared == b.Shared &&
-		a.ProviderID == b.ProviderID &&
-		equalReservations(a.Reservations, b.Reservations) &&
-		sameDisk(a.Disk, b.Disk)
+	if a.Name != b.Name || a.Kind != b.Kind || len(a.Reservations) != len(b.Reservations) ||
+		a.AllocationRole != b.AllocationRole || a.Revocable != b.Revocable ||
+		a.Shared != b.Shared || a.ProviderID != b.ProviderID {
+		return false
+	}
+	return equalReservations(a.Reservations, b.Reservations) && sameDisk(a.Disk, b.Disk)
 }
 
 // sameIdentityIgnoringPlacement compares identities without reservations and
@@ -279,18 +279,22 @@ func equalReservations(a, b []Reservation) bool {
 	if len(a) != len(b) {
 		return false
 	}
-	for i := range a {
-		if !a[i].Equal(b[i]) {
+	for i := len(a) - 1; i >= 0; i-- {
+		if !equalReservation(&a[i], &b[i]) {
 			return false
 		}
 	}
 	return true
 }
 
+func equalReservation(a, b *Reservation) bool {
+	return a.Role == b.Role && a.Type == b.Type && a.Principal == b.Principal &&
+		equalLabels(a.Labels, b.Labels)
+}
+
 // Equal compares reservations as Mesos does: labels in any order.
 func (a Reservation) Equal(b Reservation) bool {
-	return a.Type == b.Type && a.Role == b.Role && a.Principal == b.Principal &&
-		equalLabels(a.Labels, b.Labels)
+	return equalReservation(&a, &b)
 }
 
 // equalLabels compares label lists regardless of order (type_utils.cpp).

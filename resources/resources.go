@@ -26,7 +26,7 @@ import (
 //   - entries keep the order in which they were first added, so a flag
 //     prints back in the order it was written.
 type Resources struct {
-	entries []entry
+	entries []*entry
 }
 
 // entry is a resource in a collection. copies counts identical copies of a
@@ -43,7 +43,7 @@ type entry struct {
 // resources are dropped. Adding the same shared resource twice counts two
 // copies, as in Mesos.
 func New(rs ...Resource) (Resources, error) {
-	var out []entry
+	out := newBuilder(len(rs), len(rs))
 	for _, r := range rs {
 		for _, rg := range r.Ranges {
 			if rg.Begin > rg.End {
@@ -61,9 +61,9 @@ func New(rs ...Resource) (Resources, error) {
 		if err := r.Validate(); err != nil {
 			return Resources{}, err
 		}
-		out = addEntry(out, &r, 1)
+		out.add(&r, 1)
 	}
-	return Resources{entries: out}, nil
+	return out.resources(), nil
 }
 
 // Must is New for resources known to be valid, such as literals in tests and
@@ -77,29 +77,79 @@ func Must(rs ...Resource) Resources {
 	return out
 }
 
-// addEntry folds r into entries, which the caller owns (Mesos's
-// Resources::add): merged into the first mergeable entry, else appended.
-// r's slices may end up shared; they are never written to.
-func addEntry(entries []entry, r *Resource, copies int) []entry {
-	if r.IsEmpty() || copies <= 0 {
-		return entries
+// builder assembles a new collection. It owns its entry slice; the entries
+// themselves are shared and immutable once built, so a merge makes a new
+// entry instead of changing one. New entries come from blocks (arena) so
+// that an operation costs a few allocations however many entries it makes.
+type builder struct {
+	entries []*entry
+	arena   []entry
+}
+
+// newBuilder sizes a builder for about n entries, of which about made are
+// created (not reused from an existing collection).
+func newBuilder(n, made int) builder {
+	return builder{entries: make([]*entry, 0, n), arena: make([]entry, 0, made)}
+}
+
+// newEntry returns a pointer to a copy of e.
+func (b *builder) newEntry(e entry) *entry {
+	if len(b.arena) == cap(b.arena) {
+		// A fresh block: entries already handed out stay where they are.
+		b.arena = make([]entry, 0, max(4, 2*cap(b.arena)))
 	}
-	for i := range entries {
-		e := &entries[i]
-		if !mergeable(&e.Resource, r) {
-			continue
-		}
-		if r.Shared {
-			e.copies += copies
-		} else {
-			e.Value = addValue(&e.Value, &r.Value)
-		}
-		return entries
+	b.arena = append(b.arena, e)
+	return &b.arena[len(b.arena)-1]
+}
+
+// add folds r into the collection (Mesos's Resources::add): merged into the
+// first mergeable entry, else appended. r's slices may end up shared; they
+// are never written to.
+func (b *builder) add(r *Resource, copies int) {
+	if r.IsEmpty() || copies <= 0 {
+		return
+	}
+	if b.merge(r, copies) {
+		return
 	}
 	if !r.Shared {
 		copies = 1
 	}
-	return append(entries, entry{Resource: *r, copies: copies})
+	b.entries = append(b.entries, b.newEntry(entry{Resource: *r, copies: copies}))
+}
+
+// addEntry adds an entry of another (normal) collection, sharing it when it
+// merges with nothing.
+func (b *builder) addEntry(e *entry) {
+	if !b.merge(&e.Resource, e.copies) {
+		b.entries = append(b.entries, e)
+	}
+}
+
+// merge folds r into the first mergeable entry and reports whether there
+// was one.
+func (b *builder) merge(r *Resource, copies int) bool {
+	for i, e := range b.entries {
+		if !mergeable(&e.Resource, r) {
+			continue
+		}
+		merged := *e
+		if r.Shared {
+			merged.copies += copies
+		} else {
+			merged.Value = addValue(&e.Value, &r.Value)
+		}
+		b.entries[i] = b.newEntry(merged)
+		return true
+	}
+	return false
+}
+
+func (b *builder) resources() Resources {
+	if len(b.entries) == 0 {
+		return Resources{}
+	}
+	return Resources{entries: b.entries}
 }
 
 // Len returns the number of distinct resources (entries) in the collection.
@@ -134,7 +184,7 @@ func (rs Resources) Slice() []Resource {
 // identity and value, 0 otherwise (Mesos's Resources::count).
 func (rs Resources) Count(r Resource) int {
 	for i := range rs.entries {
-		if e := &rs.entries[i]; e.Shared == r.Shared && equalResource(&e.Resource, &r) {
+		if e := rs.entries[i]; e.Shared == r.Shared && equalResource(&e.Resource, &r) {
 			return e.copies
 		}
 	}
@@ -150,12 +200,15 @@ func (rs Resources) Add(other Resources) Resources {
 	case len(rs.entries) == 0:
 		return other
 	}
-	out := make([]entry, len(rs.entries), len(rs.entries)+len(other.entries))
-	copy(out, rs.entries)
-	for i := range other.entries {
-		out = addEntry(out, &other.entries[i].Resource, other.entries[i].copies)
+	out := builder{
+		entries: make([]*entry, len(rs.entries), len(rs.entries)+len(other.entries)),
+		arena:   make([]entry, 0, len(other.entries)),
 	}
-	return Resources{entries: out}
+	copy(out.entries, rs.entries)
+	for _, e := range other.entries {
+		out.addEntry(e)
+	}
+	return out.resources()
 }
 
 // Subtract returns rs − other with Mesos's semantics (Resources::operator-):
@@ -172,37 +225,32 @@ func (rs Resources) Add(other Resources) Resources {
 func (rs Resources) Subtract(other Resources) Resources {
 	out := rs.entries
 	owned := false
-	for k := range other.entries {
-		o := &other.entries[k]
-		for i := range out {
-			e := &out[i]
+	var made builder // allocates the entries that change
+	for _, o := range other.entries {
+		for i, e := range out {
 			if !subtractable(&e.Resource, &o.Resource) {
 				continue
 			}
 			// Mesos subtracts each resource from the first entry it
 			// fits; in a normal collection that entry is unique.
-			var next Value
-			copies := e.copies
+			left := *e
 			if e.Shared {
-				copies -= o.copies
+				left.copies -= o.copies
 			} else {
-				next = subtractValue(&e.Value, &o.Value)
-				if unchanged(&e.Value, &next) {
+				left.Value = subtractValue(&e.Value, &o.Value)
+				if unchanged(&e.Value, &left.Value) {
 					break
 				}
 			}
 			if !owned {
 				out = slices.Clone(out)
+				made.arena = make([]entry, 0, len(other.entries))
 				owned = true
-				e = &out[i]
 			}
-			if e.Shared {
-				e.copies = copies
-			} else {
-				e.Value = next
-			}
-			if e.copies <= 0 || e.IsEmpty() || (e.Kind == KindScalar && e.Scalar < 0) {
+			if left.copies <= 0 || left.IsEmpty() || (left.Kind == KindScalar && left.Scalar < 0) {
 				out = slices.Delete(out, i, i+1)
+			} else {
+				out[i] = made.newEntry(left)
 			}
 			break
 		}
@@ -248,7 +296,7 @@ func (rs Resources) Contains(other Resources) bool {
 	pool := rs.entries
 	owned := false
 	for k := range other.entries {
-		o := &other.entries[k]
+		o := other.entries[k]
 		i := indexContaining(pool, o)
 		if i < 0 {
 			return false
@@ -264,7 +312,9 @@ func (rs Resources) Contains(other Resources) bool {
 			owned = true
 		}
 		if pool[i].Shared && pool[i].copies > o.copies {
-			pool[i].copies -= o.copies
+			left := *pool[i]
+			left.copies -= o.copies
+			pool[i] = &left
 		} else {
 			pool = slices.Delete(pool, i, i+1)
 		}
@@ -273,9 +323,9 @@ func (rs Resources) Contains(other Resources) bool {
 }
 
 // indexContaining returns the index of the entry that contains o, or -1.
-func indexContaining(entries []entry, o *entry) int {
+func indexContaining(entries []*entry, o *entry) int {
 	for i := range entries {
-		e := &entries[i]
+		e := entries[i]
 		if e.Name != o.Name || !subtractable(&e.Resource, &o.Resource) {
 			continue
 		}
@@ -299,7 +349,7 @@ func (rs Resources) Equal(other Resources) bool {
 
 // Filter returns the resources for which keep returns true.
 func (rs Resources) Filter(keep func(Resource) bool) Resources {
-	var out []entry
+	var out []*entry
 	for i := range rs.entries {
 		if keep(rs.entries[i].Resource) {
 			out = append(out, rs.entries[i])
@@ -310,7 +360,7 @@ func (rs Resources) Filter(keep func(Resource) bool) Resources {
 
 // filter is Filter with a pointer predicate, for the package's own filters.
 func (rs Resources) filter(keep func(*Resource) bool) Resources {
-	var out []entry
+	var out []*entry
 	for i := range rs.entries {
 		if keep(&rs.entries[i].Resource) {
 			out = append(out, rs.entries[i])
@@ -401,7 +451,7 @@ func (rs Resources) Scalars() Resources {
 func (rs Resources) Scalar(name string) Milli {
 	var sum Milli
 	for i := range rs.entries {
-		if e := &rs.entries[i]; e.Name == name && e.Kind == KindScalar {
+		if e := rs.entries[i]; e.Name == name && e.Kind == KindScalar {
 			sum = addMilli(sum, e.Scalar)
 		}
 	}
@@ -412,7 +462,7 @@ func (rs Resources) Scalar(name string) Milli {
 func (rs Resources) Ranges(name string) []Range {
 	var out []Range
 	for i := range rs.entries {
-		if e := &rs.entries[i]; e.Name == name && e.Kind == KindRanges {
+		if e := rs.entries[i]; e.Name == name && e.Kind == KindRanges {
 			out = unionRanges(out, e.Ranges)
 		}
 	}
@@ -423,7 +473,7 @@ func (rs Resources) Ranges(name string) []Range {
 func (rs Resources) Set(name string) []string {
 	var out []string
 	for i := range rs.entries {
-		if e := &rs.entries[i]; e.Name == name && e.Kind == KindSet {
+		if e := rs.entries[i]; e.Name == name && e.Kind == KindSet {
 			out = unionSet(out, e.Set)
 		}
 	}
@@ -460,13 +510,13 @@ func (rs Resources) Names() []string {
 func (rs Resources) Reservations() map[string]Resources {
 	out := map[string]Resources{}
 	for i := range rs.entries {
-		e := &rs.entries[i]
+		e := rs.entries[i]
 		if len(e.Reservations) == 0 {
 			continue
 		}
 		role := e.ReservationRole()
 		group := out[role]
-		group.entries = append(group.entries, *e)
+		group.entries = append(group.entries, e)
 		out[role] = group
 	}
 	return out
@@ -477,12 +527,12 @@ func (rs Resources) Reservations() map[string]Resources {
 func (rs Resources) Allocations() map[string]Resources {
 	out := map[string]Resources{}
 	for i := range rs.entries {
-		e := &rs.entries[i]
+		e := rs.entries[i]
 		if e.AllocationRole == "" {
 			continue
 		}
 		group := out[e.AllocationRole]
-		group.entries = append(group.entries, *e)
+		group.entries = append(group.entries, e)
 		out[e.AllocationRole] = group
 	}
 	return out
@@ -491,13 +541,13 @@ func (rs Resources) Allocations() map[string]Resources {
 // rebuild applies change to a copy of every resource and normalises the
 // result, merging resources whose identities have become equal.
 func (rs Resources) rebuild(change func(r *Resource)) Resources {
-	var out []entry
+	out := newBuilder(len(rs.entries), len(rs.entries))
 	for i := range rs.entries {
-		e := rs.entries[i]
+		e := *rs.entries[i]
 		change(&e.Resource)
-		out = addEntry(out, &e.Resource, e.copies)
+		out.add(&e.Resource, e.copies)
 	}
-	return Resources{entries: out}
+	return out.resources()
 }
 
 // Flatten strips every reservation, leaving the same amounts unreserved
@@ -523,25 +573,25 @@ func (rs Resources) Unallocate() Resources {
 // the current reservation role. The error wraps ErrInvalidResource or
 // ErrInvalidRole.
 func (rs Resources) PushReservation(reservation Reservation) (Resources, error) {
-	var out []entry
+	out := newBuilder(len(rs.entries), len(rs.entries))
 	for i := range rs.entries {
-		e := rs.entries[i]
+		e := *rs.entries[i]
 		e.Reservations = append(slices.Clip(e.Reservations), reservation)
 		if err := e.validateRoles(fmt.Sprintf("resource %q", e.Name)); err != nil {
 			return Resources{}, err
 		}
-		out = addEntry(out, &e.Resource, e.copies)
+		out.add(&e.Resource, e.copies)
 	}
-	return Resources{entries: out}, nil
+	return out.resources(), nil
 }
 
 // PopReservation removes the top reservation of every resource: an
 // UNRESERVE operation. It fails with ErrNotContained when some resource is
 // unreserved.
 func (rs Resources) PopReservation() (Resources, error) {
-	var out []entry
+	out := newBuilder(len(rs.entries), len(rs.entries))
 	for i := range rs.entries {
-		e := rs.entries[i]
+		e := *rs.entries[i]
 		if len(e.Reservations) == 0 {
 			return Resources{}, errorf(ErrNotContained, "%s has no reservation to pop", e.Resource)
 		}
@@ -549,9 +599,9 @@ func (rs Resources) PopReservation() (Resources, error) {
 		if len(e.Reservations) == 0 {
 			e.Reservations = nil
 		}
-		out = addEntry(out, &e.Resource, e.copies)
+		out.add(&e.Resource, e.copies)
 	}
-	return Resources{entries: out}, nil
+	return out.resources(), nil
 }
 
 // ScalarQuantities returns the scalar resources reduced to name and amount,
@@ -559,16 +609,16 @@ func (rs Resources) PopReservation() (Resources, error) {
 // (Mesos's createStrippedScalarQuantity). The allocator compares and sums
 // these.
 func (rs Resources) ScalarQuantities() Resources {
-	var out []entry
+	var out builder
 	for i := range rs.entries {
-		e := &rs.entries[i]
+		e := rs.entries[i]
 		if e.Kind != KindScalar {
 			continue
 		}
 		q := Resource{Name: e.Name, Value: Value{Kind: KindScalar, Scalar: e.Scalar}}
-		out = addEntry(out, &q, 1)
+		out.add(&q, 1)
 	}
-	return Resources{entries: out}
+	return out.resources()
 }
 
 // String renders the collection like Mesos: resources separated by "; ",

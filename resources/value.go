@@ -359,14 +359,23 @@ func firstRangeEndingAtOrAfter(rs []Range, x uint64) int {
 }
 
 // subtractRanges returns a−b. When nothing of b lies inside a it returns a
-// itself, so the common "remove a few ports" case copies only when needed.
+// itself, so the common "remove a few ports" case copies only when needed;
+// otherwise the ranges of a before and after the cuts are copied wholesale
+// and only the ranges that b touches are split.
 func subtractRanges(a, b []Range) []Range {
 	if len(a) == 0 || len(b) == 0 || !overlapRanges(a, b) {
 		return a
 	}
-	out := make([]Range, 0, len(a)+len(b))
+	// a[lo:hi] are the ranges that b can touch.
+	lo := firstRangeEndingAtOrAfter(a, b[0].Begin)
+	hi := firstRangeEndingAtOrAfter(a, b[len(b)-1].End)
+	if hi < len(a) && a[hi].Begin <= b[len(b)-1].End {
+		hi++
+	}
+	out := make([]Range, lo, len(a)+len(b))
+	copy(out, a[:lo])
 	j := 0
-	for _, r := range a {
+	for _, r := range a[lo:hi] {
 		cur := r
 		keep := true
 		for j < len(b) && b[j].End < cur.Begin {
@@ -387,6 +396,7 @@ func subtractRanges(a, b []Range) []Range {
 			out = append(out, cur)
 		}
 	}
+	out = append(out, a[hi:]...)
 	if len(out) == 0 {
 		return nil
 	}
