@@ -387,6 +387,28 @@ func TestReRegistersWithItsIDAndPendingUpdates(t *testing.T) {
 	m.waitUpdates("short", mesospb.TaskState_TASK_FINISHED)
 }
 
+func TestHeartbeatsAndSilentMaster(t *testing.T) {
+	m := newTestMaster(t)
+	m.heartbeat = 0.05 // HEARTBEAT calls every 50 ms
+	startAgent(t, m, agent.Config{AgentPingTimeout: 200 * time.Millisecond, MaxAgentPingTimeouts: 2})
+	m.waitRegister()
+
+	// The test master never sends HEARTBEAT events: after 400 ms of
+	// silence the agent gives up on the stream and registers again, with
+	// its id.
+	start := time.Now()
+	again := m.waitRegister()
+	if silent := time.Since(start); silent < 300*time.Millisecond {
+		t.Errorf("agent left a master silent for only %v", silent)
+	}
+	if again.GetAgentId().GetValue() != "agent-1" {
+		t.Errorf("re-registration carries agent id %q", again.GetAgentId().GetValue())
+	}
+	if n := m.heartbeats.Load(); n < 3 {
+		t.Errorf("%d HEARTBEAT calls in about 400 ms at a 50 ms interval", n)
+	}
+}
+
 func TestStateEndpoints(t *testing.T) {
 	m, a := registered(t, agent.Config{Attributes: "rack:r1"})
 	m.runTask(frameworkInfo(), shellTask("web", "sleep 60"))

@@ -316,3 +316,72 @@ func TestValidateExecutorCall(t *testing.T) {
 		}
 	}
 }
+
+func TestShutdownKillsAnExecutorAfterItsGracePeriod(t *testing.T) {
+	m, _ := registered(t, agent.Config{})
+	fw := frameworkInfo()
+	exInfo := testExecutorInfo(t, "stubborn")
+	exInfo.Command.Environment = &mesospb.Environment{Variables: []*mesospb.Environment_Variable{
+		{Name: proto.String("IGNORE_SHUTDOWN"), Value: proto.String("1")},
+	}}
+	grace := 400 * time.Millisecond
+	exInfo.ShutdownGracePeriod = &mesospb.DurationInfo{Nanoseconds: proto.Int64(int64(grace))}
+	m.runTask(fw, executorTask("work", exInfo, "wait"))
+	m.waitUpdates("work", mesospb.TaskState_TASK_RUNNING)
+
+	start := time.Now()
+	m.send(&clusterpb.Event{
+		Type: clusterpb.Event_SHUTDOWN_EXECUTOR.Enum(),
+		ShutdownExecutor: &clusterpb.Event_ShutdownExecutor{
+			FrameworkId: fw.GetId(), ExecutorId: exInfo.GetExecutorId(),
+		},
+	})
+	exited := m.waitExecutorExited()
+	if elapsed := time.Since(start); elapsed < grace {
+		t.Errorf("executor killed after %v, within its %v grace period", elapsed, grace)
+	}
+	if exited.GetStatus() != 9 { // wait status of SIGKILL
+		t.Errorf("EXECUTOR_EXITED status %d, want SIGKILL's", exited.GetStatus())
+	}
+	m.waitUpdates("work", mesospb.TaskState_TASK_FAILED)
+}
+
+func TestShutdownFrameworkStopsEverything(t *testing.T) {
+	m, a := registered(t, agent.Config{})
+	fw := frameworkInfo()
+	m.runTask(fw, shellTask("cmd", "sleep 60"))
+	m.runTask(fw, executorTask("custom", testExecutorInfo(t, "ex-4"), "wait"))
+	m.waitUpdates("cmd", mesospb.TaskState_TASK_RUNNING)
+	m.waitUpdates("custom", mesospb.TaskState_TASK_RUNNING)
+
+	m.send(&clusterpb.Event{
+		Type:              clusterpb.Event_SHUTDOWN_FRAMEWORK.Enum(),
+		ShutdownFramework: &clusterpb.Event_ShutdownFramework{FrameworkId: fw.GetId()},
+	})
+	if exited := m.waitExecutorExited(); exited.GetExecutorId().GetValue() != "ex-4" {
+		t.Errorf("EXECUTOR_EXITED for %v", exited.GetExecutorId())
+	}
+	var state struct {
+		Frameworks          []any `json:"frameworks"`
+		CompletedFrameworks []struct {
+			ID string `json:"id"`
+		} `json:"completed_frameworks"`
+	}
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		getJSON(t, "http://"+a.Addr().String()+"/state", &state)
+		if len(state.Frameworks) == 0 && len(state.CompletedFrameworks) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("framework still on the agent: %+v", state)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// Nobody is left to acknowledge updates: none are sent.
+	select {
+	case u := <-m.updates:
+		t.Errorf("update after SHUTDOWN_FRAMEWORK: %v", u.GetStatus())
+	case <-time.After(200 * time.Millisecond):
+	}
+}

@@ -267,7 +267,9 @@ func (a *Agent) executorTerminated(fw *framework, ex *executor, status *containe
 			a.statusUpdate(fw.id, ex, t, a.newStatus(t.info.GetTaskId(), ex.id, ex.terminationStatus(status)))
 		}
 	}
-	if !ex.commandTask && !fw.terminating {
+	// Mesos tells the master even when the framework is shutting down;
+	// it never tells it about command executors, which it does not know.
+	if !ex.commandTask {
 		waitStatus := int32(-1) // Mesos's value when there is no status
 		message := "Executor did not start"
 		if status != nil {

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -36,6 +37,8 @@ type testMaster struct {
 	closeStream chan struct{}
 	holdAcks    bool // when set, UPDATEs are recorded but not acknowledged
 	heartbeat   float64
+
+	heartbeats atomic.Int32 // HEARTBEAT calls received
 
 	registers chan *clusterpb.Call
 	updates   chan *clusterpb.Call_Update
@@ -100,6 +103,8 @@ func (m *testMaster) serve(w http.ResponseWriter, r *http.Request) {
 		if !hold {
 			m.acknowledge(u)
 		}
+	case clusterpb.Call_HEARTBEAT:
+		m.heartbeats.Add(1)
 	case clusterpb.Call_MESSAGE:
 		m.messages <- call.GetMessage()
 	case clusterpb.Call_EXECUTOR_EXITED:

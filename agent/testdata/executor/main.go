@@ -8,7 +8,8 @@
 //     then TASK_FINISHED, unless the task's data is "wait", which keeps it
 //     running until a KILL (answered with TASK_KILLED);
 //   - for each ACKNOWLEDGED it sends a MESSAGE "acked:<task id>:<state>";
-//   - on SHUTDOWN it exits 0; when its stream ends it exits 1.
+//   - on SHUTDOWN it exits 0, unless IGNORE_SHUTDOWN is set in its
+//     environment; when its stream ends it exits 1.
 package main
 
 import (
@@ -134,7 +135,9 @@ func handle(ev event) {
 		mu.Unlock()
 		message("acked:" + ev.Acknowledged.TaskID.Value + ":" + state)
 	case "SHUTDOWN":
-		os.Exit(0)
+		if os.Getenv("IGNORE_SHUTDOWN") == "" {
+			os.Exit(0)
+		}
 	}
 }
 
