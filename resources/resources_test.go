@@ -548,3 +548,35 @@ func TestIterationAndSlice(t *testing.T) {
 		t.Errorf("Slice() = %v", got)
 	}
 }
+
+// TestConcurrentUseOfSharedCollections runs every kind of operation on one
+// collection from several goroutines. Under -race it proves that operations
+// never write to the entries and slices collections share.
+func TestConcurrentUseOfSharedCollections(t *testing.T) {
+	agent := benchAgent(t)
+	before := agent.String()
+	task := benchTask(t, "role3", 3)
+	done := make(chan struct{})
+	for g := range 8 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for range 50 {
+				left := agent.Subtract(task)
+				_ = left.Add(task).Equal(agent)
+				_, _ = agent.AllocateTo("role3").Find(task)
+				_ = agent.Flatten().Unallocate()
+				if g%2 == 0 {
+					_, _ = agent.Unreserved().PushReservation(DynamicReservation("x", "p"))
+				}
+				_, _ = agent.ToProto(Format{})
+				_ = agent.Contains(task)
+			}
+		}()
+	}
+	for range 8 {
+		<-done
+	}
+	if agent.String() != before {
+		t.Fatal("the shared collection changed")
+	}
+}
