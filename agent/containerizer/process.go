@@ -258,9 +258,7 @@ func (p *Process) signal(sig syscall.Signal) {
 // supervise waits for the leader to exit, kills what it left behind,
 // reaps it and publishes its status. It is the only reaper of the leader.
 func (p *Process) supervise() {
-	if err := waitExited(p.pid); err != nil {
-		p.log.Warn("cannot wait for process without reaping it", "err", err)
-	}
+	waitErr := waitExited(p.pid)
 	p.mu.Lock()
 	p.exited = true
 	if p.escalation != nil {
@@ -275,7 +273,14 @@ func (p *Process) supervise() {
 	// cmd.Wait below, so its PID, which names the process group and the
 	// session, cannot be reused meanwhile: these signals reach only the
 	// container's own processes.
-	p.destroyContainer()
+	if waitErr == nil {
+		p.destroyContainer()
+	} else {
+		// Someone else may have reaped the leader (an agent that ignores
+		// SIGCHLD has its children reaped by the kernel): its PID may be
+		// another process's by now, so leave the group alone.
+		p.log.Warn("cannot wait for process without reaping it; not destroying its container", "err", waitErr)
+	}
 
 	err := p.cmd.Wait()
 	var status ExitStatus

@@ -461,7 +461,7 @@ func (f *fetcher) get(ctx context.Context, u *url.URL) (io.ReadCloser, error) {
 		stop()
 		return nil, fail(ErrDownload, "the server answered %s", resp.Status)
 	}
-	return &download{ctx: ctx, f: f, body: resp.Body, stall: stall, stop: stop}, nil
+	return &stallingBody{ctx: ctx, f: f, body: resp.Body, stall: stall, stop: stop}, nil
 }
 
 // stalled explains an error caused by the stall timeout.
@@ -472,9 +472,9 @@ func (f *fetcher) stalled(ctx context.Context, err error) error {
 	return err
 }
 
-// download is an HTTP response body that re-arms the stall timer whenever
+// stallingBody is an HTTP response body that re-arms the stall timer whenever
 // data arrives.
-type download struct {
+type stallingBody struct {
 	ctx   context.Context
 	f     *fetcher
 	body  io.ReadCloser
@@ -482,7 +482,7 @@ type download struct {
 	stop  func()
 }
 
-func (d *download) Read(p []byte) (int, error) {
+func (d *stallingBody) Read(p []byte) (int, error) {
 	n, err := d.body.Read(p)
 	if n > 0 {
 		d.stall.Reset(d.f.stall)
@@ -493,7 +493,7 @@ func (d *download) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (d *download) Close() error {
+func (d *stallingBody) Close() error {
 	d.stop()
 	return d.body.Close()
 }
