@@ -91,8 +91,9 @@
 //     accepted malformed input ("cpus::1", "cpus(a)x:1", "ports:[1-2,]",
 //     text that is not valid UTF-8); newlines separate resources as they do
 //     attributes; errors name the token.
-//   - FromProto rejects every pair of overlapping ranges; Mesos's check
-//     misses one direction.
+//   - FromProto rejects every pair of overlapping ranges (Mesos's check
+//     misses one direction) and an allocation_info without a role; the JSON
+//     flag also refuses allocation_info.
 //   - An absent label value, principal or labels message equals an empty
 //     one (Mesos compares label values the same way); ToProto leaves empty
 //     ones out.

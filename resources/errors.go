@@ -5,9 +5,12 @@ import (
 	"fmt"
 )
 
-// Sentinel errors. Every error the package returns wraps exactly one of them,
-// so callers can tell a bad flag from a bad wire message with errors.Is while
-// the message itself names the offending token or resource.
+// Sentinel errors. Every error the package returns wraps at least one of
+// them (a bad role inside a resource is both ErrInvalidResource and
+// ErrInvalidRole; a JSON flag that fails to decode also wraps the wire
+// package's error), so callers can tell a bad flag from a bad wire message
+// with errors.Is while the message itself names the offending token or
+// resource.
 var (
 	// ErrInvalidResource: a resource (from a flag, the wire or code) breaks
 	// Mesos's validation rules (Resources::validate and the flag grammar).
