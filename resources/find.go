@@ -26,7 +26,8 @@ func (rs Resources) Find(wanted Resources) (Resources, bool) {
 		return Resources{}, true
 	}
 	pool := slices.Clone(rs.entries) // what is still free to take
-	var found, taken builder         // taken allocates the reduced pool entries
+	found := newBuilder(wanted.Len(), wanted.Len())
+	var taken builder // allocates the reduced pool entries
 	for k := range wanted.entries {
 		target := wanted.entries[k]
 		var ok bool
@@ -46,20 +47,16 @@ func findOne(pool []*entry, found, taken *builder, target *entry) ([]*entry, boo
 	need.AllocationRole = ""
 	needCopies := target.copies
 
-	type preference func(*Resource) bool
-	prefs := make([]preference, 0, 3)
+	// Mesos's order of preference: reserved to the target's reservation
+	// role (only for a reserved target), unreserved, anything.
+	role, first := "", preferUnreserved
 	if len(target.Reservations) > 0 {
-		role := target.ReservationRole()
-		prefs = append(prefs, func(r *Resource) bool { return r.IsReservedTo(role) })
+		role, first = target.ReservationRole(), preferRole
 	}
-	prefs = append(prefs,
-		func(r *Resource) bool { return len(r.Reservations) == 0 },
-		func(*Resource) bool { return true })
-
-	for _, prefer := range prefs {
+	for pref := first; pref <= preferAny; pref++ {
 		for i := 0; i < len(pool); i++ {
 			e := pool[i]
-			if !prefer(&e.Resource) || !sameIdentityIgnoringPlacement(&e.Resource, &need) {
+			if !pref.accepts(&e.Resource, role) || !sameIdentityIgnoringPlacement(&e.Resource, &need) {
 				continue
 			}
 			piece := e.Resource
@@ -106,4 +103,23 @@ func findOne(pool []*entry, found, taken *builder, target *entry) ([]*entry, boo
 		}
 	}
 	return pool, false
+}
+
+// preference is one step of Find's order of preference.
+type preference uint8
+
+const (
+	preferRole preference = iota
+	preferUnreserved
+	preferAny
+)
+
+func (p preference) accepts(r *Resource, role string) bool {
+	switch p {
+	case preferRole:
+		return r.IsReservedTo(role)
+	case preferUnreserved:
+		return len(r.Reservations) == 0
+	}
+	return true
 }
