@@ -65,7 +65,9 @@ type masterState struct {
 	// streamID is the Agora-Agent-Stream-Id of the registered stream; ""
 	// while the agent is not registered.
 	streamID string
-	info     *mesospb.MasterInfo
+	// registeredOnce is set after the first REGISTERED, for the logs.
+	registeredOnce bool
+	info           *mesospb.MasterInfo
 	// heartbeat paces HEARTBEAT calls while registered.
 	heartbeat *time.Ticker
 }
@@ -113,7 +115,7 @@ func New(cfg Config) (*Agent, error) {
 		log:       log,
 		listener:  listener,
 		endpoint:  endpoint,
-		startTime: time.Now(),
+		startTime: cfg.Clock.Now(),
 		resources: total,
 		ops:       make(chan func()),
 		done:      make(chan struct{}),
@@ -129,6 +131,15 @@ func New(cfg Config) (*Agent, error) {
 			InitialBackoff: cfg.StatusUpdateBackoff,
 			MaxBackoff:     cfg.StatusUpdateBackoffMax,
 		}),
+	}
+	id, err := loadAgentID(cfg.WorkDir)
+	if err != nil {
+		listener.Close()
+		return nil, err
+	}
+	if id != "" {
+		a.agentID = &mesospb.AgentID{Value: proto.String(id)}
+		a.info.Id = proto.CloneOf(a.agentID)
 	}
 	a.client = newMasterClient(a)
 	return a, nil

@@ -32,12 +32,14 @@ type testAgent struct {
 }
 
 // startAgent runs an agent against m until the test ends; cfg's Master,
-// Listen, WorkDir and Logger are filled in.
+// Listen and Logger are filled in, and WorkDir if empty.
 func startAgent(t *testing.T, m *testMaster, cfg agent.Config) *testAgent {
 	t.Helper()
 	cfg.Master = m.addr()
 	cfg.Listen = "127.0.0.1:0"
-	cfg.WorkDir = t.TempDir()
+	if cfg.WorkDir == "" {
+		cfg.WorkDir = t.TempDir()
+	}
 	if cfg.Resources == "" {
 		cfg.Resources = "cpus:2;mem:1024;disk:4096;ports:[31000-31009]"
 	}
@@ -406,6 +408,22 @@ func TestHeartbeatsAndSilentMaster(t *testing.T) {
 	}
 	if n := m.heartbeats.Load(); n < 3 {
 		t.Errorf("%d HEARTBEAT calls in about 400 ms at a 50 ms interval", n)
+	}
+}
+
+func TestRestartedAgentRegistersWithItsID(t *testing.T) {
+	m, a := registered(t, agent.Config{})
+	m.runTask(frameworkInfo(), shellTask("before", "sleep 60"))
+	m.waitUpdates("before", mesospb.TaskState_TASK_RUNNING)
+	a.stop(t)
+
+	startAgent(t, m, agent.Config{WorkDir: a.workDir})
+	reg := m.waitRegister()
+	if reg.GetAgentId().GetValue() != "agent-1" || reg.GetRegister().GetAgentInfo().GetId().GetValue() != "agent-1" {
+		t.Fatalf("restarted agent registers with id %q", reg.GetAgentId().GetValue())
+	}
+	if tasks := reg.GetRegister().GetTasks(); len(tasks) != 0 {
+		t.Errorf("restarted agent reports %d tasks; they ended with the previous process", len(tasks))
 	}
 }
 

@@ -156,9 +156,9 @@ func (a *Agent) killCommandTask(fw *framework, ex *executor, t *task, policy *me
 		a.log.Info("ignoring kill of a task that has ended", "framework_id", fw.id, "task_id", ex.id)
 		return
 	}
-	switch ex.state {
-	case executorRegistering:
-		// Still fetching: the command never runs.
+	switch {
+	case ex.proc == nil:
+		// Still preparing the sandbox: the command will never run.
 		t.queued = false
 		a.statusUpdate(fw.id, ex, t, a.newStatus(t.info.GetTaskId(), ex.id, statusSpec{
 			state:   mesospb.TaskState_TASK_KILLED,
@@ -170,7 +170,7 @@ func (a *Agent) killCommandTask(fw *framework, ex *executor, t *task, policy *me
 		if ex.cancelPrepare != nil {
 			ex.cancelPrepare()
 		}
-	case executorRunning, executorTerminating:
+	default:
 		a.killCommand(fw, ex, t, killGracePeriod(policy, t.info.GetKillPolicy()))
 	}
 }

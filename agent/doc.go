@@ -8,7 +8,9 @@
 //     (docs/agent-protocol.md): REGISTER opens a RecordIO event stream,
 //     every other call is a short POST; the agent heart-beats, notices a
 //     silent master and registers again with its id, reporting its
-//     frameworks, executors, tasks and unacknowledged updates;
+//     frameworks, executors, tasks and unacknowledged updates. The id is
+//     kept in <work_dir>/meta/agent_id, so a restarted agent registers as
+//     itself (without tasks: they end with the agent process);
 //   - the resources it advertises (--resources and --attributes, completed
 //     with what DetectMachine finds, by Mesos's rules);
 //   - the life of executors and tasks: the built-in command executor for

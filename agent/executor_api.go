@@ -306,8 +306,8 @@ func (a *Agent) subscribe(call *executorpb.Call, conn *executorConn) error {
 			a.statusUpdate(fw.id, ex, t, a.newStatus(t.info.GetTaskId(), ex.id, statusSpec{
 				state:   state,
 				source:  mesospb.TaskStatus_SOURCE_AGENT,
-				reason:  mesospb.TaskStatus_REASON_EXECUTOR_REREGISTRATION_TIMEOUT.Enum(),
-				message: "Task was not delivered to the executor",
+				reason:  mesospb.TaskStatus_REASON_EXECUTOR_UNREGISTERED.Enum(),
+				message: "Task was not delivered to the executor before it disconnected",
 			}))
 		}
 	}

@@ -318,13 +318,19 @@ func (a *Agent) registered(streamID string, r *clusterpb.Event_Registered) {
 		a.log.Error("master sent REGISTERED without an agent id; ignoring it")
 		return
 	}
-	reregistered := a.agentID != nil
-	if reregistered && a.agentID.GetValue() != id.GetValue() {
+	reregistered := a.master.registeredOnce
+	if a.agentID != nil && a.agentID.GetValue() != id.GetValue() {
 		a.log.Warn("master gave the agent a new id", "old", a.agentID.GetValue(), "new", id.GetValue())
+	}
+	if a.agentID.GetValue() != id.GetValue() {
+		if err := saveAgentID(a.cfg.WorkDir, id.GetValue()); err != nil {
+			a.log.Error("cannot keep the agent id; a restarted agent will register as a new one", "err", err)
+		}
 	}
 	a.agentID = proto.CloneOf(id)
 	a.info.Id = proto.CloneOf(id)
 	a.master.streamID = streamID
+	a.master.registeredOnce = true
 	a.master.info = r.GetMasterInfo()
 
 	interval := seconds(r.GetHeartbeatIntervalSeconds())
