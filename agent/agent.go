@@ -42,7 +42,8 @@ type Agent struct {
 	ops  chan func()
 	done chan struct{} // closed when the loop has ended
 	// workers counts goroutines the loop started (preparations, process
-	// waiters, timers in flight) so Run can wait for them.
+	// waiters, kills) so Run can wait for them. Timers need no waiting:
+	// one that fires after the loop ended posts nothing.
 	workers sync.WaitGroup
 
 	// Fields below are owned by the loop goroutine.
@@ -152,7 +153,7 @@ func (a *Agent) Addr() net.Addr { return a.listener.Addr() }
 // executors (MESOS_AGENT_ENDPOINT).
 func (a *Agent) Endpoint() string { return a.endpoint }
 
-// Run serves the agent until ctx ends: it registers with the master (and
+// Run serves the agent until ctx ends (call it once): it registers with the master (and
 // registers again whenever the connection breaks), runs what the master
 // sends and serves HTTP. When ctx ends it shuts every executor down, kills
 // what is left after the grace periods, and returns once no process it

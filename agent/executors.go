@@ -66,14 +66,14 @@ func (a *Agent) prepare(fw *framework, ex *executor) {
 	}
 	a.goWorker(func() {
 		defer cancel()
+		var problem string
 		sandbox, err := containerizer.CreateSandbox(a.cfg.WorkDir, agentID, fwID, exID, containerID)
-		if err == nil {
-			err = fetcher.Fetch(ctx, fetcherURIs(uris), sandbox, opts)
-			if err != nil {
-				err = fmt.Errorf("Failed to fetch all URIs for container '%s': %w", containerID, err)
-			}
+		if err != nil {
+			problem = "Failed to create the sandbox: " + err.Error()
+		} else if err := fetcher.Fetch(ctx, fetcherURIs(uris), sandbox, opts); err != nil {
+			problem = fmt.Sprintf("Failed to fetch all URIs for container '%s': %v", containerID, err)
 		}
-		a.post(func() { a.executorPrepared(fwID, exID, containerID, sandbox, err) })
+		a.post(func() { a.executorPrepared(fwID, exID, containerID, sandbox, problem) })
 	})
 }
 
@@ -98,9 +98,9 @@ func fetcherURIs(uris []*mesospb.CommandInfo_URI) []fetcher.URI {
 	return out
 }
 
-// executorPrepared continues a launch once the sandbox is ready (or could
-// not be made ready).
-func (a *Agent) executorPrepared(frameworkID, executorID, containerID, sandbox string, err error) {
+// executorPrepared continues a launch once the sandbox is ready, or ends
+// it when problem says why it could not be made ready.
+func (a *Agent) executorPrepared(frameworkID, executorID, containerID, sandbox, problem string) {
 	fw, ex := a.executorRun(frameworkID, executorID, containerID)
 	if ex == nil {
 		return
@@ -111,12 +111,12 @@ func (a *Agent) executorPrepared(frameworkID, executorID, containerID, sandbox s
 	case ex.state != executorRegistering:
 		// Killed or shut down while preparing: nothing was started.
 		a.executorTerminated(fw, ex, nil)
-	case err != nil:
-		a.log.Warn("executor failed to launch", "framework_id", frameworkID, "executor_id", executorID, "err", err)
+	case problem != "":
+		a.log.Warn("executor failed to launch", "framework_id", frameworkID, "executor_id", executorID, "problem", problem)
 		ex.pendingTermination = &termination{
 			state:   mesospb.TaskState_TASK_FAILED,
 			reason:  mesospb.TaskStatus_REASON_CONTAINER_LAUNCH_FAILED,
-			message: "Failed to launch container: " + err.Error(),
+			message: "Failed to launch container: " + problem,
 		}
 		a.executorTerminated(fw, ex, nil)
 	case ex.commandTask:
@@ -389,7 +389,7 @@ func (a *Agent) kill(ex *executor, grace time.Duration) {
 // cannot keep up loses its stream and must subscribe again.
 func (a *Agent) sendToExecutor(ex *executor, event *executorpb.Event) {
 	if ex.conn == nil {
-		a.log.Warn("dropping event for an executor that is not connected", "framework_id", ex.frameworkID,
+		a.log.Debug("dropping event for an executor that is not connected", "framework_id", ex.frameworkID,
 			"executor_id", ex.id, "event", event.GetType().String())
 		return
 	}

@@ -85,6 +85,14 @@ func (a *Agent) frameworkFor(info *mesospb.FrameworkInfo, taskID string) *framew
 		return fw
 	}
 	fw = &framework{id: id, info: info, executors: make(map[string]*executor)}
+	// A framework that comes back keeps its history, as in Mesos.
+	for i, done := range a.completedFrameworks {
+		if done.id == id {
+			fw.completedExecutors = done.completedExecutors
+			a.completedFrameworks = append(a.completedFrameworks[:i], a.completedFrameworks[i+1:]...)
+			break
+		}
+	}
 	a.frameworks[id] = fw
 	a.frameworkOrder = append(a.frameworkOrder, id)
 	return fw
