@@ -56,7 +56,11 @@ func (a *Allocator) Allocate(now time.Time) []Offer {
 func (a *Allocator) allocateAgent(ag *agent, now time.Time, offers []Offer) []Offer {
 	first := len(offers) // offers made on this agent start here
 	roles := &a.roleOrder
-	for i := 0; i < len(roles.items) && !ag.free.IsEmpty(); {
+	// Every role is looked at at most twice per agent (before and after its
+	// grant); the bound keeps a bookkeeping bug from hanging the master's
+	// loop.
+	visits := 2*len(roles.items) + 1
+	for i := 0; i < len(roles.items) && !ag.free.IsEmpty() && visits > 0; visits-- {
 		r := roles.items[i]
 		free := ag.free
 		if ag.reserved {

@@ -439,8 +439,11 @@ func TestInactiveFrameworksAndAgentsGetNothing(t *testing.T) {
 			wantReason: ReasonInactive,
 		},
 		{
-			name:       "framework added inactive",
-			setup:      func(c *testCluster) { c.ok(c.RemoveFramework("f")); c.ok(c.AddFramework("f", []string{"a"}, nil, nil, false)) },
+			name: "framework added inactive",
+			setup: func(c *testCluster) {
+				c.ok(c.RemoveFramework("f"))
+				c.ok(c.AddFramework("f", []string{"a"}, nil, nil, false))
+			},
 			wantReason: ReasonInactive,
 		},
 		{

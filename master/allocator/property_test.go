@@ -1,0 +1,530 @@
+package allocator
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"agora/resources"
+)
+
+// TestRandomSequencesKeepTheInvariants drives the allocator with random
+// sequences of agent and framework changes, allocations and recoveries, and
+// checks after every step against an independent model that:
+//
+//   - nothing is offered that is held already (no resource in two
+//     outstanding offers) and nothing an agent does not have;
+//   - what frameworks hold on an agent never exceeds its total, and free
+//     plus held is the total;
+//   - offers go only to active frameworks in subscribed, unsuppressed
+//     roles, on activated agents, with resources allocatable to the role;
+//   - nothing covered by an unexpired refuse filter is offered;
+//   - the incremental DRF bookkeeping (allocations, shares, orders) equals
+//     what a recomputation from scratch gives.
+func TestRandomSequencesKeepTheInvariants(t *testing.T) {
+	seeds := 100
+	if testing.Short() {
+		seeds = 30
+	}
+	for seed := range seeds {
+		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
+			t.Parallel()
+			newModel(t, uint64(seed)).run(250)
+		})
+	}
+}
+
+var modelRoles = []string{"a", "b", "c", "eng", "eng/web"}
+
+type modelFilter struct {
+	fw, role, agent string
+	refused         resources.Resources
+	expires         time.Time
+}
+
+type modelFramework struct {
+	roles, suppressed []string
+	active            bool
+}
+
+type model struct {
+	t    *testing.T
+	rng  *rand.Rand
+	a    *Allocator
+	now  time.Time
+	next int
+
+	agents     map[string]resources.Resources // total
+	inactive   map[string]bool                // deactivated agents
+	frameworks map[string]*modelFramework
+	held       map[string]map[string]resources.Resources // agent → framework → held
+	filters    []modelFilter
+}
+
+func newModel(t *testing.T, seed uint64) *model {
+	a, err := New(Options{
+		Rand:                         rand.New(rand.NewPCG(seed, 7)),
+		FairnessExcludeResourceNames: []string{"gpus"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &model{
+		t:          t,
+		rng:        rand.New(rand.NewPCG(seed, 11)),
+		a:          a,
+		now:        t0,
+		agents:     map[string]resources.Resources{},
+		inactive:   map[string]bool{},
+		frameworks: map[string]*modelFramework{},
+		held:       map[string]map[string]resources.Resources{},
+	}
+}
+
+func (m *model) run(steps int) {
+	for step := range steps {
+		op := m.step()
+		if m.t.Failed() {
+			m.t.Fatalf("after step %d (%s)", step, op)
+		}
+		m.check(op)
+		if m.t.Failed() {
+			m.t.Fatalf("after step %d (%s)", step, op)
+		}
+	}
+}
+
+func (m *model) ok(err error) {
+	m.t.Helper()
+	if err != nil {
+		m.t.Fatal(err)
+	}
+}
+
+func (m *model) pick(keys []string) string { return keys[m.rng.IntN(len(keys))] }
+
+func (m *model) subset(from []string) []string {
+	var out []string
+	for _, x := range from {
+		if m.rng.IntN(2) == 0 {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+var agentShapes = []string{
+	"cpus:2;mem:1024;disk:4096;ports:[31000-32000]",
+	"cpus:4;mem:8192;gpus:1",
+	"cpus:1;mem:512;cpus(a):1;mem(a):512",
+	"cpus(eng):2;mem(eng):2048;cpus:1;mem:256",
+	"cpus(b):2;mem(b):1024;ports(b):[1-100]",
+	"mem:16",
+}
+
+func (m *model) step() string {
+	switch n := m.rng.IntN(100); {
+	case n < 10 || len(m.agents) == 0:
+		return m.addAgent()
+	case n < 13:
+		id := m.pick(sortedKeys(m.agents))
+		m.ok(m.a.RemoveAgent(id))
+		delete(m.agents, id)
+		delete(m.inactive, id)
+		delete(m.held, id)
+		m.filters = slices.DeleteFunc(m.filters, func(f modelFilter) bool { return f.agent == id })
+		return "remove agent " + id
+	case n < 17:
+		id := m.pick(sortedKeys(m.agents))
+		if m.inactive[id] {
+			m.ok(m.a.ActivateAgent(id))
+			delete(m.inactive, id)
+			return "activate agent " + id
+		}
+		m.ok(m.a.DeactivateAgent(id))
+		m.inactive[id] = true
+		return "deactivate agent " + id
+	case n < 27 || len(m.frameworks) == 0:
+		return m.addFramework()
+	case n < 30:
+		id := m.pick(sortedKeys(m.frameworks))
+		m.ok(m.a.RemoveFramework(id))
+		delete(m.frameworks, id)
+		for _, byFw := range m.held {
+			delete(byFw, id)
+		}
+		m.dropFilters(id, nil)
+		return "remove framework " + id
+	case n < 35:
+		id := m.pick(sortedKeys(m.frameworks))
+		fw := m.frameworks[id]
+		if fw.active {
+			m.ok(m.a.DeactivateFramework(id))
+			m.dropFilters(id, nil)
+		} else {
+			m.ok(m.a.ActivateFramework(id))
+		}
+		fw.active = !fw.active
+		return fmt.Sprintf("set framework %s active=%v", id, fw.active)
+	case n < 42:
+		id := m.pick(sortedKeys(m.frameworks))
+		fw := m.frameworks[id]
+		roles := m.subset(fw.roles)
+		all := roles
+		if len(roles) == 0 {
+			all = fw.roles
+		}
+		if m.rng.IntN(2) == 0 {
+			m.ok(m.a.Suppress(id, roles))
+			for _, r := range all {
+				if !slices.Contains(fw.suppressed, r) {
+					fw.suppressed = append(fw.suppressed, r)
+				}
+			}
+			return fmt.Sprintf("suppress %s %v", id, roles)
+		}
+		m.ok(m.a.Revive(id, roles))
+		fw.suppressed = slices.DeleteFunc(fw.suppressed, func(r string) bool { return slices.Contains(all, r) })
+		m.dropFilters(id, all)
+		return fmt.Sprintf("revive %s %v", id, roles)
+	case n < 46:
+		id := m.pick(sortedKeys(m.frameworks))
+		fw := m.frameworks[id]
+		roles := m.subset(modelRoles)
+		suppressed := m.subset(roles)
+		m.ok(m.a.UpdateFramework(id, roles, suppressed))
+		var dropped []string
+		for _, r := range fw.roles {
+			if !slices.Contains(roles, r) || (slices.Contains(fw.suppressed, r) && !slices.Contains(suppressed, r)) {
+				dropped = append(dropped, r)
+			}
+		}
+		m.dropFilters(id, dropped)
+		fw.roles, fw.suppressed = roles, suppressed
+		return fmt.Sprintf("update framework %s roles=%v suppressed=%v", id, roles, suppressed)
+	case n < 49:
+		role := m.pick(modelRoles)
+		w := float64(1 + m.rng.IntN(4))
+		m.ok(m.a.SetWeights(map[string]float64{role: w}))
+		return fmt.Sprintf("weight %s=%v", role, w)
+	case n < 55:
+		m.now = m.now.Add(time.Duration(m.rng.IntN(8000)) * time.Millisecond)
+		return "advance to " + m.now.Format(time.StampMilli)
+	case n < 75:
+		return m.allocate()
+	default:
+		return m.recover()
+	}
+}
+
+func (m *model) addAgent() string {
+	m.next++
+	id := fmt.Sprintf("agent-%d", m.next)
+	total, err := resources.Parse(m.pick(agentShapes), "")
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	// Sometimes the agent re-registers with tasks, of a framework the
+	// allocator knows or of one that has not re-subscribed yet.
+	var used map[string]resources.Resources
+	if m.rng.IntN(4) == 0 {
+		fw := fmt.Sprintf("ghost-%d", m.next)
+		if len(m.frameworks) > 0 && m.rng.IntN(2) == 0 {
+			fw = m.pick(sortedKeys(m.frameworks))
+		}
+		role := m.pick(modelRoles)
+		if part := total.AllocatableTo(role).Scalars(); !part.IsEmpty() {
+			used = map[string]resources.Resources{fw: half(part).AllocateTo(role)}
+		}
+	}
+	m.ok(m.a.AddAgent(id, total, used))
+	m.agents[id] = total
+	m.held[id] = map[string]resources.Resources{}
+	for fw, rs := range used {
+		m.held[id][fw] = rs
+	}
+	return fmt.Sprintf("add agent %s %v used=%v", id, total, used)
+}
+
+func (m *model) addFramework() string {
+	// Half the time a ghost that an agent reported comes back.
+	id := ""
+	for _, byFw := range m.held {
+		for fw := range byFw {
+			if _, known := m.frameworks[fw]; !known && m.rng.IntN(2) == 0 {
+				id = fw
+			}
+		}
+	}
+	if id == "" {
+		m.next++
+		id = fmt.Sprintf("fw-%d", m.next)
+	}
+	roles := m.subset(modelRoles)
+	fw := &modelFramework{roles: roles, suppressed: m.subset(roles), active: m.rng.IntN(5) > 0}
+	m.ok(m.a.AddFramework(id, fw.roles, fw.suppressed, nil, fw.active))
+	m.frameworks[id] = fw
+	return fmt.Sprintf("add framework %s %+v", id, *fw)
+}
+
+func (m *model) dropFilters(fw string, roles []string) {
+	m.filters = slices.DeleteFunc(m.filters, func(f modelFilter) bool {
+		return f.fw == fw && (roles == nil || slices.Contains(roles, f.role))
+	})
+}
+
+func (m *model) allocate() string {
+	offers := m.a.Allocate(m.now)
+	seen := map[[2]string]bool{}
+	for _, o := range offers {
+		key := [2]string{o.FrameworkID, o.AgentID}
+		if seen[key] {
+			m.t.Errorf("two offers to %s on %s", o.FrameworkID, o.AgentID)
+		}
+		seen[key] = true
+		fw := m.frameworks[o.FrameworkID]
+		total, agentKnown := m.agents[o.AgentID]
+		switch {
+		case fw == nil:
+			m.t.Errorf("offer to unknown framework %s", o.FrameworkID)
+			continue
+		case !fw.active:
+			m.t.Errorf("offer to inactive framework %s", o.FrameworkID)
+		case !agentKnown || m.inactive[o.AgentID]:
+			m.t.Errorf("offer on unknown or deactivated agent %s", o.AgentID)
+			continue
+		}
+		free := m.free(o.AgentID, total)
+		for role, rs := range o.Resources {
+			if !slices.Contains(fw.roles, role) || slices.Contains(fw.suppressed, role) {
+				m.t.Errorf("offer to %s in role %s; roles %v, suppressed %v", o.FrameworkID, role, fw.roles, fw.suppressed)
+			}
+			for r := range rs.All() {
+				if r.AllocationRole != role || !r.IsAllocatableTo(role) {
+					m.t.Errorf("offer to %s in role %s holds %v", o.FrameworkID, role, r)
+				}
+			}
+			plain := rs.Unallocate()
+			if !free.Contains(plain) {
+				m.t.Errorf("offered %v on %s but only %v is free (double allocation)", plain, o.AgentID, free)
+			}
+			free = free.Subtract(plain)
+			for _, f := range m.filters {
+				if f.fw == o.FrameworkID && f.role == role && f.agent == o.AgentID &&
+					m.now.Before(f.expires) && f.refused.Contains(plain) {
+					m.t.Errorf("offered %v to %s in %s on %s despite a refuse filter for %v until %v",
+						plain, f.fw, role, f.agent, f.refused, f.expires)
+				}
+			}
+			m.held[o.AgentID][o.FrameworkID] = m.held[o.AgentID][o.FrameworkID].Add(rs)
+		}
+	}
+	return fmt.Sprintf("allocate: %d offers", len(offers))
+}
+
+func (m *model) recover() string {
+	type holding struct{ agent, fw string }
+	var hs []holding
+	for _, agent := range sortedKeys(m.held) {
+		for _, fw := range sortedKeys(m.held[agent]) {
+			hs = append(hs, holding{agent, fw})
+		}
+	}
+	if len(hs) == 0 {
+		return "recover: nothing held"
+	}
+	h := hs[m.rng.IntN(len(hs))]
+	held := m.held[h.agent][h.fw]
+	var rs resources.Resources
+	switch m.rng.IntN(4) {
+	case 0:
+		rs = held
+	case 1:
+		rs = held.AllocatedTo(m.pick(sortedKeys(held.Allocations())))
+	case 2:
+		rs = held.Scalars()
+	default:
+		rs = half(held)
+	}
+	refuse := []time.Duration{0, 0, time.Second, 5 * time.Second, time.Minute, -1}[m.rng.IntN(6)]
+	m.ok(m.a.Recover(h.fw, h.agent, rs, refuse, m.now))
+	if rest := held.Subtract(rs); rest.IsEmpty() {
+		delete(m.held[h.agent], h.fw)
+	} else {
+		m.held[h.agent][h.fw] = rest
+	}
+	if fw := m.frameworks[h.fw]; fw != nil && refuse != 0 {
+		if refuse < 0 {
+			refuse = DefaultRefuse
+		}
+		for role, part := range rs.Allocations() {
+			if slices.Contains(fw.roles, role) {
+				m.filters = append(m.filters, modelFilter{h.fw, role, h.agent, part.Unallocate(), m.now.Add(refuse)})
+			}
+		}
+	}
+	return fmt.Sprintf("recover %v from %s on %s, refuse %v", rs, h.fw, h.agent, refuse)
+}
+
+// half keeps half of every scalar (rounded down to whole thousandths) and
+// every other resource whole.
+func half(rs resources.Resources) resources.Resources {
+	var out []resources.Resource
+	for r := range rs.All() {
+		if r.Kind == resources.KindScalar {
+			r.Scalar /= 2
+		}
+		out = append(out, r)
+	}
+	return resources.Must(out...)
+}
+
+// free is the model's view of what is free on an agent.
+func (m *model) free(agent string, total resources.Resources) resources.Resources {
+	free := total
+	for _, rs := range m.held[agent] {
+		free = free.Subtract(rs.Unallocate())
+	}
+	return free
+}
+
+func (m *model) check(op string) {
+	t := m.t
+	a := m.a
+	// Holdings and free resources agree with the model.
+	for agent, total := range m.agents {
+		var sum resources.Resources
+		for fw, rs := range m.held[agent] {
+			sum = sum.Add(rs.Unallocate())
+			if got := a.Allocation(fw)[agent]; !got.Equal(rs) {
+				t.Errorf("%s holds %v on %s, model says %v", fw, got, agent, rs)
+			}
+		}
+		if !total.Contains(sum) {
+			t.Errorf("agent %s: held %v exceeds total %v", agent, sum, total)
+		}
+		free, _ := a.Free(agent)
+		if !free.Add(sum).Equal(total) {
+			t.Errorf("agent %s: free %v + held %v != total %v", agent, free, sum, total)
+		}
+	}
+	for fw := range a.held {
+		for agent := range a.held[fw] {
+			if _, ok := m.held[agent][fw]; !ok {
+				t.Errorf("allocator has %s holding on %s; model has nothing", fw, agent)
+			}
+		}
+	}
+	m.checkBookkeeping()
+}
+
+// checkBookkeeping recomputes the DRF state from the agents' holdings and
+// compares it with the incrementally kept one.
+func (m *model) checkBookkeeping() {
+	t := m.t
+	a := m.a
+	a.resort()
+	wantRole := map[string]map[string]resources.Milli{}
+	wantFw := map[[2]string]map[string]resources.Milli{}
+	for _, ag := range a.agents {
+		for fw, rs := range ag.allocated {
+			if a.frameworks[fw] == nil {
+				continue
+			}
+			for r := range rs.All() {
+				if r.Kind != resources.KindScalar || r.AllocationRole == "" {
+					continue
+				}
+				if wantRole[r.AllocationRole] == nil {
+					wantRole[r.AllocationRole] = map[string]resources.Milli{}
+				}
+				wantRole[r.AllocationRole][r.Name] += r.Scalar
+				k := [2]string{fw, r.AllocationRole}
+				if wantFw[k] == nil {
+					wantFw[k] = map[string]resources.Milli{}
+				}
+				wantFw[k][r.Name] += r.Scalar
+			}
+		}
+	}
+	asMap := func(c *client) map[string]resources.Milli {
+		out := map[string]resources.Milli{}
+		for name, i := range a.scalars.ids {
+			if i < len(c.alloc) && c.alloc[i] != 0 {
+				out[name] = c.alloc[i]
+			}
+		}
+		return out
+	}
+	equal := func(x, y map[string]resources.Milli) bool {
+		if len(x) != len(y) {
+			return false
+		}
+		for k, v := range x {
+			if y[k] != v {
+				return false
+			}
+		}
+		return true
+	}
+	for name, r := range a.roles {
+		if got := asMap(&r.client); !equal(got, wantRole[name]) {
+			t.Errorf("role %s allocation %v, recomputed %v", name, got, wantRole[name])
+		}
+		if want := a.scalars.share(&r.client); r.share != want {
+			t.Errorf("role %s share %v, recomputed %v", name, r.share, want)
+		}
+		if len(r.members) == 0 {
+			t.Errorf("role %s kept without members", name)
+		}
+		for id, fr := range r.members {
+			if a.frameworks[id] == nil || a.frameworks[id].roles[name] != fr {
+				t.Errorf("role %s has stale member %s", name, id)
+			}
+			if got := asMap(&fr.client); !equal(got, wantFw[[2]string{id, name}]) {
+				t.Errorf("framework %s in %s allocation %v, recomputed %v", id, name, got, wantFw[[2]string{id, name}])
+			}
+			if want := a.scalars.share(&fr.client); fr.share != want {
+				t.Errorf("framework %s in %s share %v, recomputed %v", id, name, fr.share, want)
+			}
+			if in := fr.pos >= 0; in != fr.eligible() {
+				t.Errorf("framework %s in %s: in order = %v, eligible = %v", id, name, in, fr.eligible())
+			}
+		}
+		checkOrder(t, "role "+name, r.order.items)
+		if in := r.pos >= 0; in != (len(r.order.items) > 0) {
+			t.Errorf("role %s: in role order = %v with %d eligible frameworks", name, in, len(r.order.items))
+		}
+	}
+	for k := range wantRole {
+		if a.roles[k] == nil {
+			t.Errorf("role %s holds resources but is not tracked", k)
+		}
+	}
+	checkOrder(t, "roles", a.roleOrder.items)
+	for id, fw := range a.frameworks {
+		mf := m.frameworks[id]
+		if fw.active != mf.active {
+			t.Errorf("framework %s active = %v, model %v", id, fw.active, mf.active)
+		}
+		for name, fr := range fw.roles {
+			if fr.subscribed != slices.Contains(mf.roles, name) || fr.suppressed != slices.Contains(mf.suppressed, name) {
+				t.Errorf("framework %s role %s subscribed=%v suppressed=%v, model %+v", id, name, fr.subscribed, fr.suppressed, *mf)
+			}
+		}
+	}
+}
+
+func checkOrder[T member](t *testing.T, what string, items []T) {
+	t.Helper()
+	for i, x := range items {
+		if x.cl().pos != i {
+			t.Errorf("%s: %s at %d has pos %d", what, x.cl().name, i, x.cl().pos)
+		}
+		if i > 0 && !items[i-1].cl().less(x.cl()) {
+			t.Errorf("%s: %s not before %s", what, items[i-1].cl().name, x.cl().name)
+		}
+	}
+}
