@@ -273,6 +273,11 @@ func (a *Agent) subscribe(call *executorpb.Call, conn *executorConn) error {
 		conn.close()
 		return nil
 	}
+	if ex.proc == nil {
+		// Its process is not even started: whoever this is, it is not the
+		// executor.
+		return &apiError{http.StatusBadRequest, "Executor is not launched yet"}
+	}
 	if ex.conn != nil {
 		log.Warn("executor subscribed again; closing its previous stream")
 		ex.conn.close()

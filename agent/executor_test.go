@@ -1,6 +1,9 @@
 package agent_test
 
 import (
+	"bytes"
+	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"io"
@@ -17,6 +20,8 @@ import (
 	clusterpb "agora/api/agora/cluster/v1"
 	mesospb "agora/api/mesos/v1"
 	executorpb "agora/api/mesos/v1/executor"
+	"agora/wire"
+	"agora/wire/recordio"
 )
 
 // testExecutorInfo runs testdata/executor, fetched into the sandbox as an
@@ -384,4 +389,133 @@ func TestShutdownFrameworkStopsEverything(t *testing.T) {
 		t.Errorf("update after SHUTDOWN_FRAMEWORK: %v", u.GetStatus())
 	case <-time.After(200 * time.Millisecond):
 	}
+}
+
+// protoExecutor plays an executor by hand over the protobuf codec.
+type protoExecutor struct {
+	t      *testing.T
+	url    string
+	cancel context.CancelFunc
+	events *recordio.Reader
+}
+
+func (e *protoExecutor) call(c *executorpb.Call) *http.Response {
+	e.t.Helper()
+	c.FrameworkId = &mesospb.FrameworkID{Value: proto.String("fw-1")}
+	c.ExecutorId = &mesospb.ExecutorID{Value: proto.String("manual")}
+	body, err := wire.Protobuf.Marshal(c)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodPost, e.url, bytes.NewReader(body))
+	req.Header.Set("Content-Type", wire.MediaTypeProtobuf)
+	req.Header.Set("Accept", wire.MediaTypeProtobuf)
+	if c.GetType() == executorpb.Call_SUBSCRIBE {
+		ctx, cancel := context.WithCancel(context.Background())
+		e.cancel = cancel
+		req = req.WithContext(ctx)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return resp
+}
+
+// subscribe opens the event stream, retrying while the executor's process
+// is still being launched.
+func (e *protoExecutor) subscribe(sub *executorpb.Call_Subscribe) {
+	e.t.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		resp := e.call(&executorpb.Call{Type: executorpb.Call_SUBSCRIBE.Enum(), Subscribe: sub})
+		if resp.StatusCode == http.StatusOK {
+			if ct := resp.Header.Get("Content-Type"); ct != wire.MediaTypeProtobuf {
+				e.t.Fatalf("SUBSCRIBE answered with Content-Type %q", ct)
+			}
+			e.events = recordio.NewReader(resp.Body, recordio.DefaultMaxRecordSize)
+			return
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if time.Now().After(deadline) {
+			e.t.Fatalf("SUBSCRIBE: %s %s", resp.Status, body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (e *protoExecutor) next() *executorpb.Event {
+	e.t.Helper()
+	record, err := e.events.ReadRecord()
+	if err != nil {
+		e.t.Fatalf("reading the event stream: %v", err)
+	}
+	ev := &executorpb.Event{}
+	if err := wire.Protobuf.Unmarshal(record, ev); err != nil {
+		e.t.Fatal(err)
+	}
+	return ev
+}
+
+func (e *protoExecutor) status(task string, state mesospb.TaskState) *mesospb.TaskStatus {
+	uuid := make([]byte, 16)
+	rand.Read(uuid)
+	return &mesospb.TaskStatus{
+		TaskId: &mesospb.TaskID{Value: proto.String(task)},
+		State:  state.Enum(),
+		Source: mesospb.TaskStatus_SOURCE_EXECUTOR.Enum(),
+		Uuid:   uuid,
+	}
+}
+
+func TestExecutorResubscribesWithUnacknowledgedUpdates(t *testing.T) {
+	m, a := registered(t, agent.Config{ExecutorShutdownGracePeriod: 300 * time.Millisecond})
+	// The process the agent starts never subscribes; the test speaks for
+	// it.
+	exInfo := &mesospb.ExecutorInfo{
+		ExecutorId: &mesospb.ExecutorID{Value: proto.String("manual")},
+		Command:    &mesospb.CommandInfo{Value: proto.String("sleep 60")},
+	}
+	m.runTask(frameworkInfo(), executorTask("by-hand", exInfo, ""))
+	e := &protoExecutor{t: t, url: "http://" + a.Addr().String() + agent.ExecutorAPIPath}
+	e.subscribe(&executorpb.Call_Subscribe{})
+	if ev := e.next(); ev.GetType() != executorpb.Event_SUBSCRIBED ||
+		ev.GetSubscribed().GetAgentInfo().GetId().GetValue() != "agent-1" ||
+		ev.GetSubscribed().GetExecutorInfo().GetExecutorId().GetValue() != "manual" ||
+		ev.GetSubscribed().GetContainerId().GetValue() == "" {
+		t.Fatalf("first event %v, want SUBSCRIBED with agent, executor and container", ev)
+	}
+	launch := e.next()
+	if launch.GetType() != executorpb.Event_LAUNCH || launch.GetLaunch().GetTask().GetTaskId().GetValue() != "by-hand" {
+		t.Fatalf("second event %v, want LAUNCH of the queued task", launch)
+	}
+
+	running := e.status("by-hand", mesospb.TaskState_TASK_RUNNING)
+	if resp := e.call(&executorpb.Call{Type: executorpb.Call_UPDATE.Enum(), Update: &executorpb.Call_Update{Status: running}}); resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("UPDATE: %s", resp.Status)
+	}
+	m.waitUpdates("by-hand", mesospb.TaskState_TASK_RUNNING)
+	if ev := e.next(); ev.GetType() != executorpb.Event_ACKNOWLEDGED || string(ev.GetAcknowledged().GetUuid()) != string(running.GetUuid()) {
+		t.Fatalf("event %v, want ACKNOWLEDGED of RUNNING", ev)
+	}
+
+	// The connection drops; the executor comes back with an update the
+	// agent never saw.
+	e.cancel()
+	finished := e.status("by-hand", mesospb.TaskState_TASK_FINISHED)
+	e.subscribe(&executorpb.Call_Subscribe{
+		UnacknowledgedUpdates: []*executorpb.Call_Update{{Status: finished}},
+	})
+	if ev := e.next(); ev.GetType() != executorpb.Event_SUBSCRIBED {
+		t.Fatalf("event %v after re-subscribing, want SUBSCRIBED", ev)
+	}
+	got := m.waitUpdates("by-hand", mesospb.TaskState_TASK_FINISHED)
+	if string(got[len(got)-1].GetUuid()) != string(finished.GetUuid()) {
+		t.Error("FINISHED reached the master with another uuid")
+	}
+	if ev := e.next(); ev.GetType() != executorpb.Event_ACKNOWLEDGED || string(ev.GetAcknowledged().GetUuid()) != string(finished.GetUuid()) {
+		t.Fatalf("event %v, want ACKNOWLEDGED of FINISHED", ev)
+	}
+	e.cancel()
 }
