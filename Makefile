@@ -19,9 +19,24 @@ fmt-check:
 generate:
 	$(GO) generate ./api/...
 
-# Short fuzz runs of every decoder fuzz target (seed corpora live under testdata/).
+# Short fuzz runs of every decoder fuzz target (seed corpora live under each
+# package's testdata/fuzz/). go test fuzzes one target of one package at a time.
+FUZZTIME ?= 30s
+FUZZ_TARGETS = \
+	./wire:FuzzUnmarshalJSON \
+	./wire/recordio:FuzzReadRecord \
+	./resources:FuzzParse \
+	./constraints:FuzzParseCompact \
+	./constraints:FuzzParseMarathon \
+	./agent/fetcher:FuzzExtractTar \
+	./agent/containerizer:FuzzParseDuration
+
 fuzz:
-	$(GO) test ./wire/... -run '^$$' -fuzz . -fuzztime 30s
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$pkg $$name"; \
+		$(GO) test $$pkg -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) || exit 1; \
+	done
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
