@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -292,15 +293,16 @@ func TestCommandFetchesItsURIs(t *testing.T) {
 }
 
 func TestKillHonoursTheGracePeriod(t *testing.T) {
-	m, _ := registered(t, agent.Config{})
+	m, a := registered(t, agent.Config{})
 	fw := frameworkInfo(mesospb.FrameworkInfo_Capability_TASK_KILLING_STATE)
 
 	// The task ignores SIGTERM, so only SIGKILL after the grace ends it.
-	task := shellTask("stubborn", "trap '' TERM; sleep 60")
+	task := shellTask("stubborn", "trap '' TERM; touch ready; sleep 60")
 	grace := 700 * time.Millisecond
 	task.KillPolicy = &mesospb.KillPolicy{GracePeriod: &mesospb.DurationInfo{Nanoseconds: proto.Int64(int64(grace))}}
 	m.runTask(fw, task)
 	m.waitUpdates("stubborn", mesospb.TaskState_TASK_RUNNING)
+	waitForFile(t, filepath.Join(a.sandbox("fw-1", "stubborn"), "ready")) // the trap is set
 
 	start := time.Now()
 	m.killTask(fw, "stubborn", 0)
@@ -522,6 +524,20 @@ func alive(pid int) bool {
 	return len(fields) > 0 && fields[0] != "Z" && fields[0] != "X"
 }
 
+func waitForFile(t *testing.T, path string) {
+	t.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not appear", path)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 func getJSON(t *testing.T, url string, v any) {
 	t.Helper()
 	resp, err := http.Get(url)
@@ -547,8 +563,20 @@ func postJSON(t *testing.T, url, body string) *http.Response {
 	return resp
 }
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if path, err := buildExecutor(); err == nil && executorBuilt.Load() {
+		os.RemoveAll(filepath.Dir(path))
+	}
+	os.Exit(code)
+}
+
+// executorBuilt tells TestMain whether a test built the executor.
+var executorBuilt atomic.Bool
+
 // buildExecutor builds testdata/executor once per test binary.
 var buildExecutor = sync.OnceValues(func() (string, error) {
+	executorBuilt.Store(true)
 	dir, err := os.MkdirTemp("", "agora-agent-test")
 	if err != nil {
 		return "", err
