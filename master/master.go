@@ -107,6 +107,9 @@ func New(cfg Config) (*Master, error) {
 	cfg = cfg.withDefaults()
 	id := newUUID()
 	ip := localIPv4()
+	if parsed := net.ParseIP(cfg.Hostname).To4(); parsed != nil {
+		ip = uint32(parsed[0]) | uint32(parsed[1])<<8 | uint32(parsed[2])<<16 | uint32(parsed[3])<<24
+	}
 	m := &Master{
 		cfg:   cfg,
 		log:   cfg.Logger.With("component", "master"),

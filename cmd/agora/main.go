@@ -26,6 +26,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	case "master":
 		return runMaster(args[1:], stdout, stderr)
+	case "agent":
+		return runAgent(args[1:], stdout, stderr)
+	case "dev":
+		return runDev(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout)
 		return 0
@@ -40,6 +44,8 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `usage: agora <command> [flags]
 
 commands:
+  dev       run a whole cluster in this process: a master and 3 agents
+  agent     run an agent (port 5051)
   master    run a master (Mesos v1 scheduler and operator APIs, port 5050)
   version   print the agora version
   help      show this text

@@ -28,6 +28,9 @@ type Options struct {
 	// AgentAttributes returns agent i's --attributes (default
 	// "rack:r<i%3+1>;zone:<a|b|c>").
 	AgentAttributes func(i int) string
+	// MasterListen is the master's listen address (default 127.0.0.1:0,
+	// a free port).
+	MasterListen string
 	// Master settings; zero values get test-friendly ones.
 	Master master.Config
 	// Agent settings applied to every agent (Master, Listen, WorkDir,
@@ -105,7 +108,10 @@ func New(opts Options, workDir string) (*Cluster, error) {
 	mc.Hostname = "127.0.0.1"
 	mc.Logger = opts.Logger
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if opts.MasterListen == "" {
+		opts.MasterListen = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", opts.MasterListen)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os/signal"
+	"strconv"
+	"syscall"
+
+	"agora/agent"
+)
+
+const agentUsage = `usage: agora agent --master=HOST:PORT --work_dir=DIR [flags]
+
+Runs an agora agent: registers with the master, offers this machine's
+resources and runs tasks in sandboxes under --work_dir. Resources not named in
+--resources (cpus, mem, disk, ports) are detected from the machine.
+
+Examples:
+  agora agent --master=127.0.0.1:5050 --work_dir=/var/lib/agora
+  agora agent --master=m1:5050 --work_dir=/tmp/agora \
+      --resources='cpus:4;mem:8192;ports:[31000-32000]' --attributes='rack:r1;zone:a'
+
+Flags:
+`
+
+func runAgent(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("agent", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, agentUsage); fs.PrintDefaults() }
+	var cfg agent.Config
+	var ip, loggingLevel string
+	var port int
+	fs.StringVar(&cfg.Master, "master", "", "the master, host:port (required)")
+	fs.StringVar(&cfg.WorkDir, "work_dir", "", "directory for sandboxes and agent state (required)")
+	fs.StringVar(&ip, "ip", "0.0.0.0", "IP address to listen on")
+	fs.IntVar(&port, "port", agent.DefaultPort, "port to listen on")
+	fs.StringVar(&cfg.AdvertiseIP, "advertise_ip", "", "IP address advertised to the master and executors")
+	fs.StringVar(&cfg.Hostname, "hostname", defaultHostname(), "hostname the agent reports")
+	fs.StringVar(&cfg.Resources, "resources", "", "resources, e.g. 'cpus:4;mem:8192;ports:[31000-32000]' or a JSON array")
+	fs.StringVar(&cfg.Attributes, "attributes", "", "attributes, e.g. 'rack:r1;zone:a'")
+	fs.StringVar(&cfg.DefaultRole, "default_role", "*", "role of resources given without one")
+	fs.StringVar(&cfg.FrameworksHome, "frameworks_home", "", "directory relative URIs are resolved against")
+	fs.BoolVar(&cfg.SwitchUser, "switch_user", false, "run tasks as their user (needs root)")
+	durationVar(fs, &cfg.ExecutorRegistrationTimeout, "executor_registration_timeout", agent.DefaultExecutorRegistrationTimeout, "time an executor has to subscribe")
+	durationVar(fs, &cfg.ExecutorShutdownGracePeriod, "executor_shutdown_grace_period", agent.DefaultExecutorShutdownGracePeriod, "time an executor has to shut down")
+	fs.StringVar(&loggingLevel, "logging_level", "info", "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	log, err := newLogger(stderr, loggingLevel)
+	if err != nil {
+		fmt.Fprintln(stderr, "agora agent:", err)
+		return 2
+	}
+	cfg.Listen = ip + ":" + strconv.Itoa(port)
+	cfg.Logger = log
+	a, err := agent.New(cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "agora agent:", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := a.Run(ctx); err != nil && ctx.Err() == nil {
+		fmt.Fprintln(stderr, "agora agent:", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"agora/internal/testcluster"
+	"agora/master"
+)
+
+const devUsage = `usage: agora dev [flags]
+
+Runs a whole cluster in this process: a master on --port and --agents agents
+on loopback, each with its own hostname (agent1, agent2, ...) and rack/zone
+attributes, state in a temporary work directory. Ctrl-C stops everything and
+leaves no process behind.
+
+Examples:
+  agora dev
+  agora dev --port=5050 --agents=5 --work_dir=/tmp/agora-dev
+
+Flags:
+`
+
+func runDev(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, devUsage); fs.PrintDefaults() }
+	port := fs.Int("port", 5050, "master port")
+	agents := fs.Int("agents", 3, "number of agents")
+	workDir := fs.String("work_dir", "", "work directory (default: a new temporary directory, removed on exit)")
+	resourcesFlag := fs.String("resources", "cpus:4;mem:4096;disk:10000;ports:[31000-32000]", "each agent's --resources")
+	loggingLevel := fs.String("logging_level", "info", "debug, info, warn or error")
+	var mcfg master.Config
+	durationVar(fs, &mcfg.HeartbeatInterval, "heartbeat_interval", 15*time.Second, "interval between HEARTBEAT events on scheduler streams")
+	durationVar(fs, &mcfg.OfferTimeout, "offer_timeout", 0, "rescind offers not answered within this time (default: never)")
+	durationVar(fs, &mcfg.AllocationInterval, "allocation_interval", time.Second, "interval between allocation rounds")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	log, err := newLogger(stderr, *loggingLevel)
+	if err != nil {
+		fmt.Fprintln(stderr, "agora dev:", err)
+		return 2
+	}
+	dir := *workDir
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "agora-dev-"); err != nil {
+			fmt.Fprintln(stderr, "agora dev:", err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	c, err := testcluster.New(testcluster.Options{
+		Agents:         *agents,
+		AgentResources: *resourcesFlag,
+		MasterListen:   "127.0.0.1:" + strconv.Itoa(*port),
+		Master:         mcfg,
+		Logger:         log,
+	}, dir)
+	if err != nil {
+		fmt.Fprintln(stderr, "agora dev:", err)
+		return 1
+	}
+	defer c.Stop()
+	if err := c.WaitAgents(*agents, 30*time.Second); err != nil {
+		fmt.Fprintln(stderr, "agora dev:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "agora dev: a master and %d agents are running (work dir %s)\n", *agents, dir)
+	fmt.Fprintf(stdout, "  master     %s  (scheduler API /api/v1/scheduler, operator API /api/v1, /master/state)\n", c.MasterURL)
+	for _, a := range c.Agents {
+		fmt.Fprintf(stdout, "  %-10s http://%s  attributes %s\n", a.Config.Hostname, a.Config.Listen, a.Config.Attributes)
+	}
+	fmt.Fprintf(stdout, "Try: curl -N -H 'Content-Type: application/json' -d '{\"type\":\"SUBSCRIBE\",\"subscribe\":{\"framework_info\":{\"user\":\"me\",\"name\":\"hello\"}}}' %s/api/v1/scheduler\n", c.MasterURL)
+	fmt.Fprintln(stdout, "Press Ctrl-C to stop.")
+	<-ctx.Done()
+	fmt.Fprintln(stdout, "agora dev: stopping")
+	return 0
+}
