@@ -169,9 +169,11 @@ func (a *Agent) Run(ctx context.Context) error {
 
 	linkCtx, stopLink := context.WithCancel(context.Background())
 	var link sync.WaitGroup
-	link.Add(2)
+	link.Add(1 + callSenders)
 	go func() { defer link.Done(); a.client.run(linkCtx) }()
-	go func() { defer link.Done(); a.client.sendCalls(linkCtx) }()
+	for range callSenders {
+		go func() { defer link.Done(); a.client.sendCalls(linkCtx) }()
+	}
 
 	a.log.Info("agent started", "endpoint", a.endpoint, "master", a.cfg.Master,
 		"work_dir", a.cfg.WorkDir, "resources", a.resources.String())

@@ -32,12 +32,20 @@ const callTimeout = 30 * time.Second
 // the status update manager and heartbeats come again.
 const outboxSize = 1024
 
+// callSenders is how many calls to the master may be in flight at once. One
+// sender posting calls one after another caps an agent at a few hundred
+// status updates a second on a loaded machine; a few in parallel keep the
+// launch path from queueing behind it.
+const callSenders = 8
+
 var errRegistrationRefused = errors.New("agent: master refused registration")
 
 // masterClient talks to the master: one goroutine (run) keeps the REGISTER
 // stream open, registering again whenever it breaks, and hands every event
-// to the loop; another (sendCalls) posts the loop's other calls one at a
-// time, in the order the loop made them.
+// to the loop; callSenders goroutines (sendCalls) post the loop's other
+// calls. Calls may overtake each other; what must stay ordered is ordered
+// elsewhere: the status update manager has at most one update per task in
+// flight, which is the ordering Mesos guarantees.
 type masterClient struct {
 	a      *Agent
 	url    string
@@ -53,6 +61,7 @@ type outgoingCall struct {
 
 func newMasterClient(a *Agent) *masterClient {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = callSenders + 1
 	return &masterClient{
 		a:      a,
 		url:    "http://" + a.cfg.Master + ClusterPath,

@@ -302,8 +302,7 @@ func (p *Process) destroyContainer() {
 	deadline := time.Now().Add(containerGoneTimeout)
 	for {
 		// Signal before looking: a member may be forking.
-		_ = signalContainer(p.pid, syscall.SIGKILL)
-		left, err := containerProcesses(p.pid)
+		left, err := signalAndList(p.pid, syscall.SIGKILL)
 		if err != nil {
 			p.log.Warn("cannot list the container's processes", "err", err)
 			return

@@ -100,31 +100,39 @@ func waitExited(pid int) error {
 // with job control does that), as Mesos's killtree signals groups and
 // sessions.
 func signalContainer(leader int, sig syscall.Signal) error {
+	_, err := signalAndList(leader, sig)
+	return err
+}
+
+// signalAndList signals every process of leader's container (its process
+// group, then session members that moved to groups of their own) and
+// returns the PIDs of those still alive, from one pass over /proc: the
+// pass costs as much as there are processes on the machine, and it runs
+// whenever a task ends, so it is done once rather than once to signal and
+// again to look.
+func signalAndList(leader int, sig syscall.Signal) ([]int, error) {
 	err := syscall.Kill(-leader, sig)
 	if errors.Is(err, syscall.ESRCH) {
 		err = nil // the group is empty
 	}
 	procs, listErr := listProcesses()
+	var live []int
 	for _, p := range procs {
 		if p.session == leader && p.pgrp != leader {
 			_ = syscall.Kill(p.pid, sig)
 		}
+		if (p.pgrp == leader || p.session == leader) && p.state != 'Z' && p.state != 'X' {
+			live = append(live, p.pid)
+		}
 	}
-	return errors.Join(err, listErr)
+	return live, errors.Join(err, listErr)
 }
 
 // containerProcesses returns the PIDs of the live processes in leader's
 // process group or session. Zombies are dead and excluded: the leader
 // itself while it awaits reaping, and orphans awaiting their reaper.
 func containerProcesses(leader int) ([]int, error) {
-	procs, err := listProcesses()
-	var pids []int
-	for _, p := range procs {
-		if (p.pgrp == leader || p.session == leader) && p.state != 'Z' && p.state != 'X' {
-			pids = append(pids, p.pid)
-		}
-	}
-	return pids, err
+	return signalAndList(leader, 0)
 }
 
 type procStat struct {

@@ -19,6 +19,7 @@ func credential(string, int) (*syscall.Credential, error) {
 	return nil, fmt.Errorf("%w: %w", ErrLaunch, errNotLinux)
 }
 
-func waitExited(int) error                      { return errNotLinux }
-func signalContainer(int, syscall.Signal) error { return errNotLinux }
-func containerProcesses(int) ([]int, error)     { return nil, errNotLinux }
+func waitExited(int) error                             { return errNotLinux }
+func signalContainer(int, syscall.Signal) error        { return errNotLinux }
+func containerProcesses(int) ([]int, error)            { return nil, errNotLinux }
+func signalAndList(int, syscall.Signal) ([]int, error) { return nil, errNotLinux }

@@ -174,6 +174,26 @@ func (s *Scheduler) NextWithin(want schedulerpb.Event_Type, timeout time.Duratio
 	}
 }
 
+// NextAny returns the next event that is not a HEARTBEAT.
+func (s *Scheduler) NextAny(timeout time.Duration) (*schedulerpb.Event, error) {
+	deadline := time.After(timeout)
+	for {
+		select {
+		case ev, ok := <-s.events:
+			if !ok {
+				s.mu.Lock()
+				defer s.mu.Unlock()
+				return nil, fmt.Errorf("stream ended: %v", s.err)
+			}
+			if ev.GetType() != schedulerpb.Event_HEARTBEAT {
+				return ev, nil
+			}
+		case <-deadline:
+			return nil, errors.New("timed out")
+		}
+	}
+}
+
 // Call sends a call with this subscription's framework id and stream id and
 // returns the status code and body.
 func (s *Scheduler) Call(call *schedulerpb.Call) (int, []byte, error) {
