@@ -193,9 +193,10 @@ func (m *Master) register(codec wire.Codec, reg *clusterpb.Call_Register) (*even
 // reconcileAgentTasks merges the tasks an agent reports with the master's
 // view. Reported tasks the master knows are updated; unknown ones are
 // adopted (the master restarted); tasks of removed frameworks are to be
-// killed (returned). Tasks the master launched there that the agent does not
-// report never arrived: the framework hears TASK_DROPPED (TASK_LOST if not
-// PARTITION_AWARE). Tasks the master had reported unreachable are announced
+// killed (returned). Tasks the master has there that the agent does not
+// report are over: TASK_DROPPED if the agent never reported them (the launch
+// was lost), TASK_GONE if it had run them (it restarted without them); both
+// are TASK_LOST for frameworks that are not PARTITION_AWARE. Tasks the master had reported unreachable are announced
 // again with their real state, so nothing stays wrongly lost.
 func (m *Master) reconcileAgentTasks(a *agent, reg *clusterpb.Call_Register, wasUnreachable bool) []*mesospb.TaskID {
 	var kill []*mesospb.TaskID
@@ -250,10 +251,15 @@ func (m *Master) reconcileAgentTasks(a *agent, reg *clusterpb.Call_Register, was
 			if reported[fwID][t.id()] || isTerminal(t.state()) || fw == nil {
 				continue
 			}
-			st := masterStatus(t, mesospb.TaskState_TASK_DROPPED, mesospb.TaskStatus_REASON_RECONCILIATION,
-				"Task is unknown to agent "+a.info.GetHostname()+" after it re-registered; its launch was lost")
-			t.pb.State = st.State
-			t.pb.Statuses = appendBounded(t.pb.Statuses, st, maxStatuses)
+			// A task the agent never reported running had its launch lost
+			// (DROPPED); one it ran is gone with the agent's restart.
+			st := masterStatus(t, mesospb.TaskState_TASK_GONE, mesospb.TaskStatus_REASON_AGENT_RESTARTED,
+				"Task is unknown to agent "+a.info.GetHostname()+" after it re-registered; the agent restarted without it")
+			if t.state() == mesospb.TaskState_TASK_STAGING {
+				st = masterStatus(t, mesospb.TaskState_TASK_DROPPED, mesospb.TaskStatus_REASON_RECONCILIATION,
+					"Task is unknown to agent "+a.info.GetHostname()+" after it re-registered; its launch was lost")
+			}
+			t.record(st)
 			m.sendMasterUpdate(fw, st)
 			t.recovered = true
 			m.retireTask(fw, t)
@@ -351,8 +357,7 @@ func (m *Master) markUnreachable(a *agent, now time.Time) {
 			st := masterStatus(t, mesospb.TaskState_TASK_UNREACHABLE, mesospb.TaskStatus_REASON_AGENT_REMOVED,
 				"Agent "+a.info.GetHostname()+" is unreachable")
 			st.UnreachableTime = unreachableTime
-			t.pb.State = st.State
-			t.pb.Statuses = appendBounded(t.pb.Statuses, st, maxStatuses)
+			t.record(st)
 			t.recovered = true // the agent left the allocator with them
 			if fw != nil {
 				m.sendMasterUpdate(fw, st)

@@ -159,8 +159,7 @@ func (m *Master) removeFramework(fw *framework, why string) {
 		agents[t.agentID()] = true
 		if !isTerminal(t.state()) {
 			st := masterStatus(t, mesospb.TaskState_TASK_KILLED, mesospb.TaskStatus_REASON_FRAMEWORK_REMOVED, "Framework "+fw.id+" removed")
-			t.pb.State = st.State
-			t.pb.Statuses = append(t.pb.Statuses, st)
+			t.record(st)
 		}
 		if a := m.agents[t.agentID()]; a != nil {
 			a.removeTask(t)

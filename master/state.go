@@ -55,6 +55,15 @@ type task struct {
 	killPolicy    *mesospb.KillPolicy
 }
 
+// record applies a master-generated status to the task: it becomes the
+// task's state and the state of its latest update, as Mesos's updateTask
+// does, so reconciliation reports it.
+func (t *task) record(st *mesospb.TaskStatus) {
+	t.pb.State = st.State
+	t.pb.StatusUpdateState = st.State
+	t.pb.Statuses = appendBounded(t.pb.Statuses, st, maxStatuses)
+}
+
 // pendingStatus returns the forwarded update the framework has not
 // acknowledged yet, if any.
 func (t *task) pendingStatus() *mesospb.TaskStatus {

@@ -1,0 +1,66 @@
+package allocator_test
+
+import (
+	"fmt"
+	"time"
+
+	"agora/master/allocator"
+	"agora/resources"
+)
+
+// The master's loop owns the allocator: it reports agents and frameworks,
+// calls Allocate on its allocation tick and recovers what frameworks
+// decline or stop using.
+func Example() {
+	a, err := allocator.New(allocator.Options{Weights: map[string]float64{"web": 2}})
+	if err != nil {
+		panic(err)
+	}
+	for _, id := range []string{"agent-1", "agent-2", "agent-3"} {
+		total, err := resources.Parse("cpus:4;mem:8192", "")
+		if err != nil {
+			panic(err)
+		}
+		if err := a.AddAgent(id, total, nil); err != nil {
+			panic(err)
+		}
+	}
+	if err := a.AddFramework("batch-fw", []string{"batch"}, nil, nil, true); err != nil {
+		panic(err)
+	}
+	if err := a.AddFramework("web-fw", []string{"web"}, nil, nil, true); err != nil {
+		panic(err)
+	}
+
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	got := map[string]int{}
+	for _, offer := range a.Allocate(now) {
+		got[offer.FrameworkID]++
+	}
+	// web weighs twice as much, so it ends with two agents out of three.
+	fmt.Println("offers:", got)
+	fmt.Printf("shares: batch %.3f, web %.3f\n", a.Shares().Roles["batch"], a.Shares().Roles["web"])
+
+	// web-fw has all it needs and suppresses offers. batch-fw declines its
+	// offer for 10 s: nobody else wants it, so it stays free until the
+	// filter expires, and LastOutcome tells batch-fw why it got nothing.
+	if err := a.Suppress("web-fw", nil); err != nil {
+		panic(err)
+	}
+	for agentID, held := range a.Allocation("batch-fw") {
+		if err := a.Recover("batch-fw", agentID, held, 10*time.Second, now); err != nil {
+			panic(err)
+		}
+	}
+	fmt.Println("after decline:", len(a.Allocate(now.Add(time.Second))), "offers")
+	outcome, _ := a.LastOutcome("batch-fw")
+	fmt.Println("batch-fw:", outcome)
+	fmt.Println("after 10s:", len(a.Allocate(now.Add(10*time.Second))), "offers")
+
+	// Output:
+	// offers: map[batch-fw:1 web-fw:2]
+	// shares: batch 0.333, web 0.333
+	// after decline: 0 offers
+	// batch-fw: offered on 0 of 3 agent-roles; nothing free 2, refuse filter 1
+	// after 10s: 1 offers
+}
