@@ -37,12 +37,12 @@ func waitTerminal(t *testing.T, s *testcluster.Scheduler, id string) *mesospb.Ta
 	}
 }
 
-// An agent that goes away becomes unreachable after the ping timeout: its
-// task turns UNREACHABLE for a PARTITION_AWARE framework, which also gets a
-// FAILURE event. When the agent comes back (same work dir, same id) it
-// re-registers, the task it no longer runs is reported GONE, and its
-// resources are offered again.
-func TestAgentStopUnreachableAndReturn(t *testing.T) {
+// An agent cut off from the master becomes unreachable after the ping
+// timeout: its task turns UNREACHABLE for a PARTITION_AWARE framework, which
+// also gets a FAILURE event. When the network heals the agent re-registers
+// with the task still running: the master reports it RUNNING again and keeps
+// one copy of it, not two.
+func TestAgentPartitionUnreachableAndReturn(t *testing.T) {
 	c := testcluster.Start(t, testcluster.Options{
 		Agents: 1,
 		Master: master.Config{AgentPingTimeout: 200 * time.Millisecond, MaxAgentPingTimeouts: 2},
@@ -53,27 +53,50 @@ func TestAgentStopUnreachableAndReturn(t *testing.T) {
 	s.MustCall(t, launch([]*mesospb.Offer{o}, commandTask("long", o, "sleep 60")))
 	s.WaitState(t, "long", mesospb.TaskState_TASK_RUNNING)
 
-	if err := c.StopAgent(0); err != nil {
-		t.Fatal(err)
-	}
+	c.PartitionAgent(0)
 	failure := s.Next(t, schedulerpb.Event_FAILURE)
 	if failure.GetFailure().GetAgentId().GetValue() != agentID {
 		t.Fatalf("FAILURE for %v, want agent %s", failure.GetFailure(), agentID)
 	}
-	// The UNREACHABLE update was sent with the FAILURE; reconciliation
-	// confirms the state and the unreachable time.
+	if st := s.NextUpdate(t, "long"); st.GetState() != mesospb.TaskState_TASK_UNREACHABLE || st.GetUnreachableTime() == nil {
+		t.Fatalf("update %v, want TASK_UNREACHABLE with unreachable_time", st)
+	}
 	s.MustCall(t, &schedulerpb.Call{Type: schedulerpb.Call_RECONCILE.Enum(), Reconcile: &schedulerpb.Call_Reconcile{}})
-	for {
-		st := s.NextUpdate(t, "long")
-		if st.GetReason() != mesospb.TaskStatus_REASON_RECONCILIATION {
-			continue
-		}
-		if st.GetState() != mesospb.TaskState_TASK_UNREACHABLE {
-			t.Fatalf("reconciled state %v, want TASK_UNREACHABLE", st.GetState())
-		}
-		break
+	if st := s.NextUpdate(t, "long"); st.GetState() != mesospb.TaskState_TASK_UNREACHABLE {
+		t.Fatalf("reconciled state %v, want TASK_UNREACHABLE", st.GetState())
 	}
 
+	c.HealAgent(0)
+	st := s.NextUpdate(t, "long")
+	if st.GetState() != mesospb.TaskState_TASK_RUNNING || st.GetReason() != mesospb.TaskStatus_REASON_AGENT_REREGISTERED {
+		t.Fatalf("after the agent returned: %v, want TASK_RUNNING with REASON_AGENT_REREGISTERED", st)
+	}
+	state, err := c.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fws := state["frameworks"].([]any)
+	if n := len(fws[0].(map[string]any)["tasks"].([]any)); n != 1 {
+		t.Fatalf("%d tasks after re-registration, want 1", n)
+	}
+	if state["activated_slaves"].(float64) != 1 || state["unreachable_slaves"].(float64) != 0 {
+		t.Fatalf("agents after re-registration: activated %v unreachable %v", state["activated_slaves"], state["unreachable_slaves"])
+	}
+}
+
+// An agent stopped and started again on the same work dir re-registers with
+// its id; the task it no longer runs ends (KILLED if the agent reported it
+// on the way down, else GONE), and its resources are offered again.
+func TestAgentRestart(t *testing.T) {
+	c := testcluster.Start(t, testcluster.Options{Agents: 1})
+	s := testcluster.Subscribe(t, c.MasterURL, wire.JSON, partitionAware("restart"))
+	o := firstOffer(t, s)
+	agentID := o.GetAgentId().GetValue()
+	s.MustCall(t, launch([]*mesospb.Offer{o}, commandTask("long", o, "sleep 60")))
+	s.WaitState(t, "long", mesospb.TaskState_TASK_RUNNING)
+	if err := c.StopAgent(0); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := c.StartAgent(0); err != nil {
 		t.Fatal(err)
 	}
@@ -81,9 +104,11 @@ func TestAgentStopUnreachableAndReturn(t *testing.T) {
 	if st.GetState() != mesospb.TaskState_TASK_GONE && st.GetState() != mesospb.TaskState_TASK_KILLED {
 		t.Fatalf("task after the agent restarted: %v (%s), want GONE or KILLED", st.GetState(), st.GetMessage())
 	}
-	again := firstOffer(t, s)
-	if again.GetAgentId().GetValue() != agentID {
-		t.Fatalf("the restarted agent came back as %s, want %s", again.GetAgentId().GetValue(), agentID)
+	for {
+		again := firstOffer(t, s)
+		if again.GetAgentId().GetValue() == agentID {
+			break
+		}
 	}
 }
 
@@ -97,12 +122,9 @@ func TestAgentUnreachableIsLostForOldFrameworks(t *testing.T) {
 	o := firstOffer(t, s)
 	s.MustCall(t, launch([]*mesospb.Offer{o}, commandTask("long", o, "sleep 60")))
 	s.WaitState(t, "long", mesospb.TaskState_TASK_RUNNING)
-	if err := c.StopAgent(0); err != nil {
-		t.Fatal(err)
-	}
-	st := waitTerminal(t, s, "long")
-	if st.GetState() != mesospb.TaskState_TASK_LOST && st.GetState() != mesospb.TaskState_TASK_KILLED {
-		t.Fatalf("got %v, want TASK_LOST (or KILLED if the agent reported the kill before leaving)", st.GetState())
+	c.PartitionAgent(0)
+	if st := waitTerminal(t, s, "long"); st.GetState() != mesospb.TaskState_TASK_LOST {
+		t.Fatalf("got %v, want TASK_LOST", st.GetState())
 	}
 }
 

@@ -64,6 +64,7 @@ type Agent struct {
 	Config agent.Config
 	cancel context.CancelFunc
 	done   chan error
+	link   *proxy // the agent's network path to the master
 }
 
 // Start starts a cluster and registers its shutdown with t.Cleanup. It
@@ -167,13 +168,19 @@ func (c *Cluster) StartAgent(i int) (*Agent, error) {
 	if i < len(c.Agents) && c.Agents[i] != nil {
 		cfg.Listen = c.Agents[i].Config.Listen
 	}
+	link, err := newProxy(c.MasterAddr)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Master = link.addr()
 	a, err := agent.New(cfg)
 	if err != nil {
+		link.close()
 		return nil, err
 	}
 	cfg.Listen = a.Addr().String()
 	ctx, cancel := context.WithCancel(c.ctx)
-	ta := &Agent{Agent: a, Config: cfg, cancel: cancel, done: make(chan error, 1)}
+	ta := &Agent{Agent: a, Config: cfg, cancel: cancel, done: make(chan error, 1), link: link}
 	go func() { ta.done <- a.Run(ctx) }()
 	for len(c.Agents) <= i {
 		c.Agents = append(c.Agents, nil)
@@ -191,12 +198,21 @@ func (c *Cluster) StopAgent(i int) error {
 	}
 	a.cancel()
 	err := <-a.done
+	a.link.close()
 	c.Agents[i] = nil
 	if errors.Is(err, context.Canceled) {
 		err = nil
 	}
 	return err
 }
+
+// PartitionAgent cuts the network between agent i and the master: open
+// connections break and new ones are refused, while the agent and its tasks
+// keep running. HealAgent restores it.
+func (c *Cluster) PartitionAgent(i int) { c.Agents[i].link.setPartitioned(true) }
+
+// HealAgent ends a partition made by PartitionAgent.
+func (c *Cluster) HealAgent(i int) { c.Agents[i].link.setPartitioned(false) }
 
 // WaitAgents waits until the master reports n reachable, connected agents.
 func (c *Cluster) WaitAgents(n int, timeout time.Duration) error {

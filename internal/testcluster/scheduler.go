@@ -34,8 +34,10 @@ type Scheduler struct {
 
 	events chan *schedulerpb.Event
 	done   chan struct{}
-	mu     sync.Mutex
-	err    error
+	// pending holds updates read while waiting for another task's, by task.
+	pending map[string][]*mesospb.TaskStatus
+	mu      sync.Mutex
+	err     error
 }
 
 // DefaultFrameworkInfo is a FrameworkInfo for tests: user and name set.
@@ -142,55 +144,71 @@ func (s *Scheduler) Close() {
 var EventTimeout = 20 * time.Second
 
 // Next returns the next event of type want, skipping HEARTBEATs and events
-// of other types (which are kept in Skipped). It fails the test on timeout
-// or when the stream ends.
+// of other types. Skipped UPDATEs are acknowledged and kept for NextUpdate
+// and WaitState, so no task update is lost to a test waiting for something
+// else. It fails the test on timeout or when the stream ends.
 func (s *Scheduler) Next(t testing.TB, want schedulerpb.Event_Type) *schedulerpb.Event {
 	t.Helper()
-	ev, err := s.NextWithin(want, EventTimeout)
-	if err != nil {
-		t.Fatalf("waiting for %v: %v", want, err)
+	deadline := time.Now().Add(EventTimeout)
+	for {
+		ev, err := s.nextEvent(time.Until(deadline))
+		if err != nil {
+			t.Fatalf("waiting for %v: %v", want, err)
+		}
+		if ev.GetType() == want {
+			return ev
+		}
+		if ev.GetType() == schedulerpb.Event_UPDATE {
+			st := ev.GetUpdate().GetStatus()
+			s.Acknowledge(t, st)
+			s.stash(st)
+		}
 	}
-	return ev
+}
+
+func (s *Scheduler) stash(st *mesospb.TaskStatus) {
+	if s.pending == nil {
+		s.pending = map[string][]*mesospb.TaskStatus{}
+	}
+	id := st.GetTaskId().GetValue()
+	s.pending[id] = append(s.pending[id], st)
 }
 
 // NextWithin is Next with an explicit timeout, returning an error instead
-// of failing the test.
+// of failing the test; events of other types are dropped.
 func (s *Scheduler) NextWithin(want schedulerpb.Event_Type, timeout time.Duration) (*schedulerpb.Event, error) {
-	deadline := time.After(timeout)
+	deadline := time.Now().Add(timeout)
 	for {
-		select {
-		case ev, ok := <-s.events:
-			if !ok {
-				s.mu.Lock()
-				defer s.mu.Unlock()
-				return nil, fmt.Errorf("stream ended: %v", s.err)
-			}
-			if ev.GetType() == want {
-				return ev, nil
-			}
-		case <-deadline:
-			return nil, errors.New("timed out")
+		ev, err := s.nextEvent(time.Until(deadline))
+		if err != nil || ev.GetType() == want {
+			return ev, err
 		}
 	}
 }
 
 // NextAny returns the next event that is not a HEARTBEAT.
 func (s *Scheduler) NextAny(timeout time.Duration) (*schedulerpb.Event, error) {
-	deadline := time.After(timeout)
+	deadline := time.Now().Add(timeout)
 	for {
-		select {
-		case ev, ok := <-s.events:
-			if !ok {
-				s.mu.Lock()
-				defer s.mu.Unlock()
-				return nil, fmt.Errorf("stream ended: %v", s.err)
-			}
-			if ev.GetType() != schedulerpb.Event_HEARTBEAT {
-				return ev, nil
-			}
-		case <-deadline:
-			return nil, errors.New("timed out")
+		ev, err := s.nextEvent(time.Until(deadline))
+		if err != nil || ev.GetType() != schedulerpb.Event_HEARTBEAT {
+			return ev, err
 		}
+	}
+}
+
+// nextEvent returns the next event of any type.
+func (s *Scheduler) nextEvent(timeout time.Duration) (*schedulerpb.Event, error) {
+	select {
+	case ev, ok := <-s.events:
+		if !ok {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			return nil, fmt.Errorf("stream ended: %v", s.err)
+		}
+		return ev, nil
+	case <-time.After(timeout):
+		return nil, errors.New("timed out")
 	}
 }
 
@@ -254,17 +272,24 @@ func (s *Scheduler) Acknowledge(t testing.TB, st *mesospb.TaskStatus) {
 	})
 }
 
-// NextUpdate returns the next UPDATE for task id (others are acknowledged
-// and skipped) and acknowledges it.
+// NextUpdate returns the next UPDATE for task id and acknowledges it.
+// Updates for other tasks read meanwhile are acknowledged and kept, in
+// order, for later NextUpdate and WaitState calls on those tasks.
 func (s *Scheduler) NextUpdate(t testing.TB, taskID string) *mesospb.TaskStatus {
 	t.Helper()
+	if q := s.pending[taskID]; len(q) > 0 {
+		s.pending[taskID] = q[1:]
+		return q[0]
+	}
 	for {
 		ev := s.Next(t, schedulerpb.Event_UPDATE)
 		st := ev.GetUpdate().GetStatus()
 		s.Acknowledge(t, st)
-		if st.GetTaskId().GetValue() == taskID {
-			return st
+		if st.GetTaskId().GetValue() != taskID {
+			s.stash(st)
+			continue
 		}
+		return st
 	}
 }
 
