@@ -1,9 +1,9 @@
 # The README's test command is `make test`; .ci/run calls it and nothing else.
 GO ?= go
 
-.PHONY: test unit vet fmt-check generate fuzz bench
+.PHONY: test unit vet fmt-check interop generate fuzz bench
 
-test: fmt-check vet unit
+test: fmt-check vet unit interop
 
 unit:
 	$(GO) test -race -count=1 ./...
@@ -14,6 +14,11 @@ vet:
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.go$$')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+# The interoperability tests: mesos-go's unmodified example scheduler and
+# executor against `agora dev` (a separate module; see interop/README.md).
+interop:
+	cd interop && $(GO) vet ./... && $(GO) test -count=1 -timeout 15m ./...
 
 # Regenerates api/**/*.pb.go; needs protoc and protoc-gen-go (see docs/development.md).
 generate:
