@@ -79,7 +79,7 @@ func (a *Allocator) allocateAgent(ag *agent, now time.Time, offers []Offer) []Of
 		}
 		var taker *frameworkRole
 		for _, fr := range r.order.items {
-			if fr.fw.filtered(ag.id, r.name, free, now) {
+			if len(ag.filters) > 0 && fr.filtered(ag, free, now) {
 				fr.outcome.filtered++
 				continue
 			}
@@ -102,7 +102,7 @@ func (a *Allocator) grant(ag *agent, fr *frameworkRole, free resources.Resources
 	name := fr.role.name
 	fwID := fr.fw.id
 	granted := free.AllocateTo(name)
-	ag.free = ag.free.Subtract(free)
+	a.setFree(ag, ag.free.Subtract(free))
 	ag.allocated[fwID] = ag.allocated[fwID].Add(granted)
 	a.index(fwID, ag.id)
 	a.track(fr.fw, granted, 1)

@@ -14,15 +14,14 @@ import (
 // Sentinel errors. Every error the package returns wraps one of them (or
 // resources.ErrInvalidRole for a bad role name).
 var (
-	ErrUnknownAgent        = errors.New("allocator: unknown agent")
-	ErrUnknownFramework    = errors.New("allocator: unknown framework")
-	ErrAgentExists         = errors.New("allocator: agent already added")
-	ErrFrameworkExists     = errors.New("allocator: framework already added")
-	ErrRoleNotSubscribed   = errors.New("allocator: framework not subscribed to role")
-	ErrInvalidWeight       = errors.New("allocator: invalid weight")
-	ErrInvalidQuantities   = errors.New("allocator: invalid resource quantities")
-	ErrNotAllocated        = errors.New("allocator: resources not allocated to framework")
-	errAllocationsMismatch = errors.New("allocator: internal bookkeeping mismatch")
+	ErrUnknownAgent      = errors.New("allocator: unknown agent")
+	ErrUnknownFramework  = errors.New("allocator: unknown framework")
+	ErrAgentExists       = errors.New("allocator: agent already added")
+	ErrFrameworkExists   = errors.New("allocator: framework already added")
+	ErrRoleNotSubscribed = errors.New("allocator: framework not subscribed to role")
+	ErrInvalidWeight     = errors.New("allocator: invalid weight")
+	ErrInvalidQuantities = errors.New("allocator: invalid resource quantities")
+	ErrNotAllocated      = errors.New("allocator: resources not allocated to framework")
 )
 
 // DefaultRefuse is what Mesos uses for Filters.refuse_seconds when it is
@@ -91,6 +90,7 @@ type Allocator struct {
 	roleOrder order[*role] // roles with at least one framework that may be offered
 	dirty     bool         // cluster total changed: shares and orders are stale
 
+	versions   uint64 // last agent free version handed out
 	cycle      uint64 // number of Allocate calls
 	lastAgents int    // activated agents in the last Allocate
 	candidates []*agent
@@ -110,6 +110,13 @@ type agent struct {
 	// with allocation roles.
 	allocated map[string]resources.Resources
 	index     int // in Allocator.agentList
+	// filters are the refuse filters frameworks hold for this agent, by
+	// framework and role. They live with the agent because Allocate
+	// checks them agent by agent.
+	filters map[*frameworkRole][]refuseFilter
+	// version changes whenever free does (see setFree), so that a refuse
+	// filter can remember its verdict for an agent that did not change.
+	version uint64
 }
 
 type framework struct {
@@ -119,8 +126,6 @@ type framework struct {
 	// or still holds resources in (a framework can leave a role and keep
 	// tasks running in it).
 	roles map[string]*frameworkRole
-	// filters are refuse filters by agent.
-	filters map[string][]refuseFilter
 }
 
 type role struct {
@@ -143,6 +148,9 @@ type frameworkRole struct {
 	subscribed bool
 	suppressed bool
 	outcome    roleOutcome
+	// filterAgents are the agents holding refuse filters of this
+	// framework in this role, to drop them on revive.
+	filterAgents map[*agent]struct{}
 }
 
 func (fr *frameworkRole) cl() *client { return &fr.client }
@@ -151,27 +159,19 @@ func (fr *frameworkRole) eligible() bool {
 	return fr.fw.active && fr.subscribed && !fr.suppressed
 }
 
-// refuseFilter keeps a framework from being offered, in one role on one
-// agent, resources it declined: Mesos's RefusedOfferFilter.
-type refuseFilter struct {
-	role    string
-	refused resources.Resources // allocation role cleared
-	expires time.Time
-}
-
 // New returns an empty allocator. It fails on a weight that is not a
 // positive finite number or a weight for an invalid role name.
 func New(opts Options) (*Allocator, error) {
-	min := opts.MinAllocatable
-	if min == nil {
-		min = DefaultMinAllocatable()
+	minAlloc := opts.MinAllocatable
+	if minAlloc == nil {
+		minAlloc = DefaultMinAllocatable()
 	}
 	r := opts.Rand
 	if r == nil {
 		r = rand.New(rand.NewPCG(0x5eed, 0xa6012a))
 	}
 	a := &Allocator{
-		minimum:    compileMinimum(min),
+		minimum:    compileMinimum(minAlloc),
 		rand:       r,
 		weights:    map[string]float64{},
 		agents:     map[string]*agent{},
@@ -240,6 +240,7 @@ func (a *Allocator) AddAgent(agentID string, total resources.Resources, used map
 		allocated: map[string]resources.Resources{},
 		index:     len(a.agentList),
 	}
+	a.setFree(ag, total)
 	a.agents[agentID] = ag
 	a.agentList = append(a.agentList, ag)
 	a.active++
@@ -271,8 +272,8 @@ func (a *Allocator) RemoveAgent(agentID string) error {
 		}
 		a.unindex(fwID, agentID)
 	}
-	for _, fw := range a.frameworks {
-		delete(fw.filters, agentID)
+	for fr := range ag.filters {
+		delete(fr.filterAgents, ag)
 	}
 	if ag.active {
 		a.active--
@@ -301,10 +302,11 @@ func (a *Allocator) UpdateAgent(agentID string, total resources.Resources) error
 	a.dirty = true
 	ag.total = total
 	ag.reserved = !total.Reserved().IsEmpty()
-	ag.free = total
+	free := total
 	for _, rs := range ag.allocated {
-		ag.free = ag.free.Subtract(rs.Unallocate())
+		free = free.Subtract(rs.Unallocate())
 	}
+	a.setFree(ag, free)
 	return nil
 }
 
@@ -349,10 +351,9 @@ func (a *Allocator) AddFramework(frameworkID string, roles, suppressedRoles []st
 		return err
 	}
 	fw := &framework{
-		id:      frameworkID,
-		active:  active,
-		roles:   map[string]*frameworkRole{},
-		filters: map[string][]refuseFilter{},
+		id:     frameworkID,
+		active: active,
+		roles:  map[string]*frameworkRole{},
 	}
 	a.frameworks[frameworkID] = fw
 	for _, name := range roles {
@@ -396,8 +397,9 @@ func (a *Allocator) UpdateFramework(frameworkID string, roles, suppressedRoles [
 		if fr.subscribed && !slices.Contains(roles, name) {
 			fr.subscribed = false
 			fr.suppressed = false
-			fw.dropFilters(name)
+			fr.dropFilters()
 			a.refresh(fr)
+			a.leave(fr, false)
 		}
 	}
 	for _, name := range roles {
@@ -405,7 +407,7 @@ func (a *Allocator) UpdateFramework(frameworkID string, roles, suppressedRoles [
 		fr.subscribed = true
 		suppressed := slices.Contains(suppressedRoles, name)
 		if fr.suppressed && !suppressed {
-			fw.dropFilters(name)
+			fr.dropFilters()
 		}
 		fr.suppressed = suppressed
 		a.refresh(fr)
@@ -424,12 +426,13 @@ func (a *Allocator) RemoveFramework(frameworkID string) error {
 		ag := a.agents[agentID]
 		rs := ag.allocated[frameworkID]
 		a.track(fw, rs, -1)
-		ag.free = ag.free.Add(rs.Unallocate())
+		a.setFree(ag, ag.free.Add(rs.Unallocate()))
 		delete(ag.allocated, frameworkID)
 	}
 	delete(a.held, frameworkID)
 	fw.active = false
 	for _, fr := range fw.roles {
+		fr.dropFilters()
 		a.refresh(fr)
 		a.leave(fr, true)
 	}
@@ -459,8 +462,8 @@ func (a *Allocator) DeactivateFramework(frameworkID string) error {
 		return fmt.Errorf("%w: %q", ErrUnknownFramework, frameworkID)
 	}
 	fw.active = false
-	clear(fw.filters)
 	for _, fr := range fw.roles {
+		fr.dropFilters()
 		a.refresh(fr)
 	}
 	return nil
@@ -503,7 +506,7 @@ func (a *Allocator) setSuppressed(frameworkID string, roles []string, suppressed
 	for _, fr := range frs {
 		fr.suppressed = suppressed
 		if !suppressed {
-			fw.dropFilters(fr.role.name)
+			fr.dropFilters()
 		}
 		a.refresh(fr)
 	}
@@ -539,7 +542,7 @@ func (a *Allocator) Recover(frameworkID, agentID string, rs resources.Resources,
 		if fw != nil {
 			a.track(fw, removed, -1)
 		}
-		ag.free = ag.free.Add(removed.Unallocate())
+		a.setFree(ag, ag.free.Add(removed.Unallocate()))
 		if rest.IsEmpty() {
 			delete(ag.allocated, frameworkID)
 			a.unindex(frameworkID, agentID)
@@ -554,7 +557,7 @@ func (a *Allocator) Recover(frameworkID, agentID string, rs resources.Resources,
 		refuse = min(refuse, MaxRefuse)
 		for name, part := range rs.Allocations() {
 			if fr := fw.roles[name]; fr != nil && fr.subscribed {
-				fw.addFilter(agentID, refuseFilter{role: name, refused: part.Unallocate(), expires: now.Add(refuse)}, now)
+				fr.addFilter(ag, refuseFilter{refused: part.Unallocate(), expires: now.Add(refuse)}, now)
 			}
 		}
 	}
@@ -598,10 +601,17 @@ func checkRoles(frameworkID string, roles, suppressed []string) error {
 	return nil
 }
 
+// setFree changes an agent's free resources. Versions start at 1, so a new
+// filter (version 0) always compares once.
+func (a *Allocator) setFree(ag *agent, free resources.Resources) {
+	a.versions++
+	ag.free, ag.version = free, a.versions
+}
+
 // hold records rs as held by a framework on an agent.
 func (a *Allocator) hold(ag *agent, frameworkID string, rs resources.Resources) {
 	ag.allocated[frameworkID] = ag.allocated[frameworkID].Add(rs)
-	ag.free = ag.free.Subtract(rs.Unallocate())
+	a.setFree(ag, ag.free.Subtract(rs.Unallocate()))
 	a.index(frameworkID, ag.id)
 }
 
@@ -765,50 +775,6 @@ func (a *Allocator) resort() {
 	}
 	a.roleOrder.sort()
 	a.dirty = false
-}
-
-func (fw *framework) dropFilters(role string) {
-	for agentID, fs := range fw.filters {
-		fs = slices.DeleteFunc(fs, func(f refuseFilter) bool { return f.role == role })
-		if len(fs) == 0 {
-			delete(fw.filters, agentID)
-		} else {
-			fw.filters[agentID] = fs
-		}
-	}
-}
-
-func (fw *framework) addFilter(agentID string, f refuseFilter, now time.Time) {
-	fs := slices.DeleteFunc(fw.filters[agentID], func(f refuseFilter) bool { return !now.Before(f.expires) })
-	fw.filters[agentID] = append(fs, f)
-}
-
-// filtered reports whether a refuse filter of the framework covers offering
-// free in role on the agent (Mesos: the refused resources contain what
-// would be offered). Expired filters are dropped on the way.
-func (fw *framework) filtered(agentID, role string, free resources.Resources, now time.Time) bool {
-	fs, ok := fw.filters[agentID]
-	if !ok {
-		return false
-	}
-	hit := false
-	kept := fs[:0]
-	for _, f := range fs {
-		if !now.Before(f.expires) {
-			continue
-		}
-		kept = append(kept, f)
-		if !hit && f.role == role && f.refused.Contains(free) {
-			hit = true
-		}
-	}
-	clear(fs[len(kept):])
-	if len(kept) == 0 {
-		delete(fw.filters, agentID)
-	} else {
-		fw.filters[agentID] = kept
-	}
-	return hit
 }
 
 func sortedKeys[V any](m map[string]V) []string {

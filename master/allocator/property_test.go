@@ -483,6 +483,14 @@ func (m *model) checkBookkeeping() {
 			if a.frameworks[id] == nil || a.frameworks[id].roles[name] != fr {
 				t.Errorf("role %s has stale member %s", name, id)
 			}
+			if !fr.subscribed && fr.isZero() {
+				t.Errorf("framework %s kept in role %s it neither subscribes to nor holds anything in", id, name)
+			}
+			for ag := range fr.filterAgents {
+				if _, ok := ag.filters[fr]; !ok || a.agents[ag.id] != ag {
+					t.Errorf("framework %s in %s lists a filter on %s that is gone", id, name, ag.id)
+				}
+			}
 			if got := asMap(&fr.client); !equal(got, wantFw[[2]string{id, name}]) {
 				t.Errorf("framework %s in %s allocation %v, recomputed %v", id, name, got, wantFw[[2]string{id, name}])
 			}
@@ -504,6 +512,13 @@ func (m *model) checkBookkeeping() {
 		}
 	}
 	checkOrder(t, "roles", a.roleOrder.items)
+	for _, ag := range a.agents {
+		for fr, fs := range ag.filters {
+			if _, ok := fr.filterAgents[ag]; !ok || len(fs) == 0 || !fr.subscribed || a.frameworks[fr.fw.id] != fr.fw {
+				t.Errorf("agent %s holds a stale filter of %s in %s", ag.id, fr.fw.id, fr.role.name)
+			}
+		}
+	}
 	for id, fw := range a.frameworks {
 		mf := m.frameworks[id]
 		if fw.active != mf.active {
