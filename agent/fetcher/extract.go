@@ -355,7 +355,7 @@ func (x *extractor) file(name string, r io.Reader, perm fs.FileMode) error {
 		// sticky), whatever the agent's umask.
 		err = dst.Chmod(perm)
 	}
-	if closeErr := dst.Close(); err == nil {
+	if closeErr := closeBeforeExec(dst); err == nil {
 		err = closeErr
 	}
 	return err

@@ -15,6 +15,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -407,7 +408,7 @@ func (f *fetcher) write(root *os.Root, name string, r io.Reader, perm fs.FileMod
 	if err == nil {
 		err = dst.Chmod(perm)
 	}
-	if closeErr := dst.Close(); err == nil {
+	if closeErr := closeBeforeExec(dst); err == nil {
 		err = closeErr
 	}
 	if err != nil {
@@ -606,3 +607,19 @@ func contextReader(ctx context.Context, r io.Reader) io.Reader {
 type readerFunc func([]byte) (int, error)
 
 func (f readerFunc) Read(p []byte) (int, error) { return f(p) }
+
+// closeBeforeExec closes a file the agent has written and may execute soon
+// (an executor binary, a script from an archive). A child the agent forks
+// while the file is open for writing inherits the descriptor until it execs
+// its own program, and Linux refuses to execute a file open for writing
+// anywhere ("Text file busy", golang/go#22315). Closing under the write side
+// of syscall.ForkLock waits for any fork in progress: Go forks with
+// CLONE_VFORK on Linux, so a child forked before that point has already
+// exec'd (dropping its close-on-exec copy), and none is forked while the
+// descriptor is being closed. The lock is held only for the close, so
+// launches never wait for a download.
+func closeBeforeExec(f *os.File) error {
+	syscall.ForkLock.Lock()
+	defer syscall.ForkLock.Unlock()
+	return f.Close()
+}
