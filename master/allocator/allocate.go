@@ -102,7 +102,11 @@ func (a *Allocator) grant(ag *agent, fr *frameworkRole, free resources.Resources
 	name := fr.role.name
 	fwID := fr.fw.id
 	granted := free.AllocateTo(name)
-	a.setFree(ag, ag.free.Subtract(free))
+	if ag.reserved {
+		a.setFree(ag, ag.free.Subtract(free))
+	} else {
+		a.setFree(ag, resources.Resources{}) // free was everything free
+	}
 	ag.allocated[fwID] = ag.allocated[fwID].Add(granted)
 	a.index(fwID, ag.id)
 	a.track(fr.fw, granted, 1)

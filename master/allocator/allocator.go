@@ -57,8 +57,8 @@ type Options struct {
 
 // Offer is what Allocate grants one framework on one agent: resources by
 // role, each already allocated to that role (Resource.AllocationRole set).
-// The master turns it into one Mesos offer per role (or one offer for a
-// framework that holds a single role).
+// The master turns it into one Mesos offer per role, as Mesos 1.11 does
+// (each offer carries allocation_info.role).
 type Offer struct {
 	FrameworkID string
 	AgentID     string
@@ -520,7 +520,10 @@ func (a *Allocator) setSuppressed(frameworkID string, roles []string, suppressed
 // on that agent, resources contained in rs until now+refuse (Mesos's refuse
 // filter: it stops applying early as soon as more than rs is free there);
 // refuse < 0 means DefaultRefuse and refuse is capped at MaxRefuse, as in
-// Mesos. The master applies Filters.refuse_seconds' default itself.
+// Mesos. The master applies Filters.refuse_seconds' default itself. (Mesos
+// also stretches a filter to at least one --allocation_interval so that it
+// cannot lapse before the next cycle, MESOS-4302; the allocator has no
+// interval, so a master that wants this passes max(refuse, interval).)
 //
 // Resources of an agent or a framework the allocator no longer knows are
 // dropped (the master may recover a removed framework's offers). If rs is
