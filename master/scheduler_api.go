@@ -3,7 +3,6 @@ package master
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 
@@ -54,28 +53,16 @@ func writeError(w http.ResponseWriter, err error) {
 	http.Error(w, err.Error(), code)
 }
 
-// readCall does what every v1 API endpoint does first: method, content type
-// and accept checks, then decoding the body into call.
+// readCall decodes a v1 API call (wire.DecodeRequest) and picks the reply's
+// codec from Accept.
 func readCall(w http.ResponseWriter, r *http.Request, call proto.Message) (reply wire.Codec, err error) {
-	if err := wire.CheckMethod(r.Method); err != nil {
-		return 0, err
-	}
-	in, err := wire.RequestCodec(r.Header.Get("Content-Type"))
-	if err != nil {
-		return 0, err
-	}
-	out, err := wire.ResponseCodec(r.Header.Get("Accept"))
-	if err != nil {
-		return 0, err
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCallBytes))
-	if err != nil {
-		return 0, httpErrorf(http.StatusBadRequest, "Failed to read request body: %v", err)
-	}
-	if err := in.Unmarshal(body, call); err != nil {
+	if _, err := wire.DecodeRequest(w, r, call, maxCallBytes); err != nil {
+		if errors.Is(err, wire.ErrMethodNotAllowed) || errors.Is(err, wire.ErrMissingContentType) || errors.Is(err, wire.ErrUnsupportedMediaType) {
+			return 0, err
+		}
 		return 0, httpErrorf(http.StatusBadRequest, "Failed to parse body into Call: %v", err)
 	}
-	return out, nil
+	return wire.ResponseCodec(r.Header.Get("Accept"))
 }
 
 // serveScheduler is POST /api/v1/scheduler, the Mesos v1 scheduler API.
