@@ -8,12 +8,14 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"strconv"
 	"sync"
 	"time"
 
 	"google.golang.org/protobuf/proto"
 
+	"agora/agent/containerizer"
 	"agora/agent/statusupdate"
 	mesospb "agora/api/mesos/v1"
 	"agora/resources"
@@ -41,10 +43,16 @@ type Agent struct {
 
 	ops  chan func()
 	done chan struct{} // closed when the loop has ended
-	// workers counts goroutines the loop started (preparations, process
-	// waiters, kills) so Run can wait for them. Timers need no waiting:
-	// one that fires after the loop ended posts nothing.
+	// workers counts goroutines the loop started (preparations, launches,
+	// process waiters, kills) so Run can wait for them. Timers need no
+	// waiting: one that fires after the loop ended posts nothing.
 	workers sync.WaitGroup
+	// launchSlots bounds the launches running at once (see launch); a
+	// worker holds a slot while it launches.
+	launchSlots chan struct{}
+	// launchProcess starts processes: containerizer.Launch, which tests
+	// replace (only through the loop) to hold a launch in flight.
+	launchProcess func(containerizer.ProcessSpec) (*containerizer.Process, error)
 
 	// Fields below are owned by the loop goroutine.
 
@@ -112,14 +120,16 @@ func New(cfg Config) (*Agent, error) {
 
 	log := cfg.Logger.With("component", "agent")
 	a := &Agent{
-		cfg:       cfg,
-		log:       log,
-		listener:  listener,
-		endpoint:  endpoint,
-		startTime: cfg.Clock.Now(),
-		resources: total,
-		ops:       make(chan func()),
-		done:      make(chan struct{}),
+		cfg:           cfg,
+		log:           log,
+		listener:      listener,
+		endpoint:      endpoint,
+		startTime:     cfg.Clock.Now(),
+		resources:     total,
+		ops:           make(chan func()),
+		launchSlots:   make(chan struct{}, max(runtime.GOMAXPROCS(0), 2)),
+		launchProcess: containerizer.Launch,
+		done:          make(chan struct{}),
 		info: &mesospb.AgentInfo{
 			Hostname:   proto.String(cfg.Hostname),
 			Port:       proto.Int32(int32(port)),

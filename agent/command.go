@@ -68,7 +68,11 @@ func commandExecutorInfo(fw *framework, info *mesospb.TaskInfo) *mesospb.Executo
 	}
 }
 
-// startCommand runs the task's command once its sandbox is ready.
+// startCommand runs the task's command once its sandbox is ready:
+// TASK_STARTING now, TASK_RUNNING once the process runs (commandStarted).
+// The process is launched on a worker, so a kill can come in between;
+// Mesos's command executor launches in one step and handles a kill only
+// after it, so such a kill waits for the process (killCommand).
 func (a *Agent) startCommand(fw *framework, ex *executor) {
 	t := ex.tasks[ex.id]
 	if t == nil {
@@ -92,7 +96,8 @@ func (a *Agent) startCommand(fw *framework, ex *executor) {
 	if role := allocationRole(t.info); role != "" {
 		env["MESOS_ALLOCATION_ROLE"] = role
 	}
-	proc, err := containerizer.Launch(containerizer.ProcessSpec{
+	fwID, exID, containerID := fw.id, ex.id, ex.containerID
+	a.launch(ex, containerizer.ProcessSpec{
 		Sandbox:   ex.sandbox,
 		Shell:     command.GetShell(),
 		Value:     command.GetValue(),
@@ -100,23 +105,49 @@ func (a *Agent) startCommand(fw *framework, ex *executor) {
 		Env:       env,
 		User:      a.user(fw, command),
 		Logger:    a.log.With("framework_id", fw.id, "task_id", ex.id),
+	}, func(proc *containerizer.Process, err error) {
+		a.commandStarted(fwID, exID, containerID, proc, err)
 	})
+}
+
+// commandStarted takes the outcome of a command task's launch: TASK_FAILED
+// if it failed, else TASK_RUNNING, followed by the kill that came while
+// launching, if one did.
+func (a *Agent) commandStarted(frameworkID, executorID, containerID string, proc *containerizer.Process, err error) {
+	fw, ex := a.launchedRun(frameworkID, executorID, containerID, proc)
+	if ex == nil {
+		return
+	}
+	t := ex.tasks[ex.id]
 	if err != nil {
-		a.statusUpdate(fw.id, ex, t, a.newStatus(t.info.GetTaskId(), ex.id, statusSpec{
-			state:   mesospb.TaskState_TASK_FAILED,
-			source:  mesospb.TaskStatus_SOURCE_EXECUTOR,
-			reason:  mesospb.TaskStatus_REASON_COMMAND_EXECUTOR_FAILED.Enum(),
-			message: "Failed to launch task: " + err.Error(),
-		}))
+		if t != nil {
+			a.statusUpdate(fw.id, ex, t, a.newStatus(t.info.GetTaskId(), ex.id, statusSpec{
+				state:   mesospb.TaskState_TASK_FAILED,
+				source:  mesospb.TaskStatus_SOURCE_EXECUTOR,
+				reason:  mesospb.TaskStatus_REASON_COMMAND_EXECUTOR_FAILED.Enum(),
+				message: "Failed to launch task: " + err.Error(),
+			}))
+		}
 		a.executorTerminated(fw, ex, nil)
 		return
 	}
 	ex.proc = proc
 	a.watch(fw, ex)
+	grace := ex.pendingKill
+	ex.pendingKill = nil
+	if t == nil {
+		// Cannot happen (a task leaves its executor only once the executor
+		// has terminated), but a process without a task must not run.
+		a.kill(ex, 0)
+		return
+	}
 	a.statusUpdate(fw.id, ex, t, a.newStatus(t.info.GetTaskId(), ex.id, statusSpec{
 		state:  mesospb.TaskState_TASK_RUNNING,
 		source: mesospb.TaskStatus_SOURCE_EXECUTOR,
 	}))
+	if grace != nil {
+		a.killCommand(fw, ex, t, *grace)
+	}
 }
 
 // allocationRole is the role the task's resources are allocated to.
@@ -157,7 +188,7 @@ func (a *Agent) killCommandTask(fw *framework, ex *executor, t *task, policy *me
 		return
 	}
 	switch {
-	case ex.proc == nil:
+	case ex.proc == nil && !ex.launching:
 		// Still preparing the sandbox: the command will never run.
 		t.queued = false
 		a.statusUpdate(fw.id, ex, t, a.newStatus(t.info.GetTaskId(), ex.id, statusSpec{
@@ -180,7 +211,7 @@ func (a *Agent) killCommandTask(fw *framework, ex *executor, t *task, policy *me
 // executor does (its grace is the shutdown grace period minus 2 s).
 func (a *Agent) shutdownCommand(fw *framework, ex *executor) {
 	t := ex.tasks[ex.id]
-	if t == nil || ex.proc == nil {
+	if t == nil || (ex.proc == nil && !ex.launching) {
 		return
 	}
 	a.killCommand(fw, ex, t, max(a.shutdownGracePeriod(ex)-2*time.Second, 0))
@@ -190,7 +221,19 @@ func (a *Agent) shutdownCommand(fw *framework, ex *executor) {
 // TASK_KILLING_STATE capability, like Mesos's command executor) and kills
 // the process: SIGTERM, then SIGKILL after grace. A repeated kill may
 // shorten the grace period, never lengthen it.
+//
+// While the process is being launched the kill is only remembered:
+// commandStarted carries it out after TASK_RUNNING, so the task's updates
+// are those of Mesos's command executor, which takes a kill only once its
+// launch is over (TASK_STARTING, TASK_RUNNING, TASK_KILLING, TASK_KILLED),
+// never TASK_KILLING before TASK_RUNNING.
 func (a *Agent) killCommand(fw *framework, ex *executor, t *task, grace time.Duration) {
+	if ex.launching {
+		a.log.Info("task is being launched; killing it once it runs", "framework_id", fw.id, "task_id", ex.id,
+			"grace_period", grace)
+		ex.killWhenLaunched(grace)
+		return
+	}
 	if !t.killing {
 		t.killing = true
 		if fw.capability(mesospb.FrameworkInfo_Capability_TASK_KILLING_STATE) {

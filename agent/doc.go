@@ -32,14 +32,17 @@
 // goroutines hand the loop closures (Agent.post, Agent.query) and never
 // touch state themselves:
 //   - the master client: one goroutine keeps the REGISTER stream open and
-//     posts each event to the loop; another sends the loop's calls
-//     (UPDATE, HEARTBEAT, MESSAGE, EXECUTOR_EXITED) in order;
+//     hands its events, in order, to another that posts them to the loop
+//     as many at a time as have arrived; senders post the loop's calls
+//     (UPDATE, HEARTBEAT, MESSAGE, EXECUTOR_EXITED);
 //   - HTTP handlers: executor and operator calls are answered from the
 //     loop; an executor's SUBSCRIBE stream is written by its handler
 //     goroutine from a queue the loop fills (executorConn);
-//   - workers: sandbox preparation and fetching, process waiters and
-//     timers report their outcome back to the loop. Each outcome names the
-//     executor run (its container id) so a stale one is ignored.
+//   - workers: sandbox preparation and fetching, process launches (a few
+//     at a time), process waiters, kills and timers report their outcome
+//     back to the loop. Each outcome names the executor run (its container
+//     id) so a stale one is ignored, and a process launched for a run that
+//     is gone is killed.
 //
 // # Running an agent
 //

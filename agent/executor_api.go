@@ -273,9 +273,10 @@ func (a *Agent) subscribe(call *executorpb.Call, conn *executorConn) error {
 		conn.close()
 		return nil
 	}
-	if ex.proc == nil {
-		// Its process is not even started: whoever this is, it is not the
-		// executor.
+	if ex.proc == nil && !ex.launching {
+		// Its process is not even being started: whoever this is, it is
+		// not the executor. (A process being launched may subscribe before
+		// its launch's outcome reaches the loop.)
 		return &apiError{http.StatusBadRequest, "Executor is not launched yet"}
 	}
 	if ex.conn != nil {

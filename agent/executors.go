@@ -126,8 +126,8 @@ func (a *Agent) executorPrepared(frameworkID, executorID, containerID, sandbox, 
 	}
 }
 
-// startExecutor launches a custom executor's command and waits for it to
-// subscribe within the registration timeout.
+// startExecutor launches a custom executor's command; once it runs, it has
+// the registration timeout to subscribe.
 func (a *Agent) startExecutor(fw *framework, ex *executor) {
 	command := ex.info.GetCommand()
 	if command == nil {
@@ -142,7 +142,8 @@ func (a *Agent) startExecutor(fw *framework, ex *executor) {
 	}
 	env := a.executorEnvironment(fw, ex).Vars()
 	addCommandEnvironment(env, command)
-	proc, err := containerizer.Launch(containerizer.ProcessSpec{
+	fwID, exID, containerID := fw.id, ex.id, ex.containerID
+	a.launch(ex, containerizer.ProcessSpec{
 		Sandbox:   ex.sandbox,
 		Shell:     command.GetShell(),
 		Value:     command.GetValue(),
@@ -150,7 +151,21 @@ func (a *Agent) startExecutor(fw *framework, ex *executor) {
 		Env:       env,
 		User:      a.user(fw, command),
 		Logger:    a.log.With("framework_id", fw.id, "executor_id", ex.id),
+	}, func(proc *containerizer.Process, err error) {
+		a.executorStarted(fwID, exID, containerID, proc, err)
 	})
+}
+
+// executorStarted takes the outcome of a custom executor's launch. An
+// executor shut down meanwhile is killed at once, as Mesos's
+// Slave::executorLaunched destroys the container of an executor (or
+// framework) that is terminating: it has not subscribed, so it never got
+// the SHUTDOWN.
+func (a *Agent) executorStarted(frameworkID, executorID, containerID string, proc *containerizer.Process, err error) {
+	fw, ex := a.launchedRun(frameworkID, executorID, containerID, proc)
+	if ex == nil {
+		return
+	}
 	if err != nil {
 		ex.pendingTermination = &termination{
 			state:   mesospb.TaskState_TASK_FAILED,
@@ -162,10 +177,80 @@ func (a *Agent) startExecutor(fw *framework, ex *executor) {
 	}
 	ex.proc = proc
 	a.watch(fw, ex)
-	fwID, exID, containerID := fw.id, ex.id, ex.containerID
-	ex.registrationTimer = a.afterFunc(a.cfg.ExecutorRegistrationTimeout, func() {
-		a.registrationTimeout(fwID, exID, containerID)
+	killed := ex.pendingKill != nil // by the shutdown timeout
+	ex.pendingKill = nil
+	switch {
+	case fw.terminating || ex.state == executorTerminating || killed:
+		a.log.Warn("killing executor: it is terminating", "framework_id", frameworkID, "executor_id", executorID)
+		a.kill(ex, 0)
+	case ex.state == executorRegistering:
+		ex.registrationTimer = a.afterFunc(a.cfg.ExecutorRegistrationTimeout, func() {
+			a.registrationTimeout(frameworkID, executorID, containerID)
+		})
+	}
+}
+
+// launch starts an executor's process (or a command task's) on a worker
+// and hands the outcome to started on the loop. Launching forks, execs,
+// opens the output files and may look up a user: done on the loop, every
+// launch and every status update of every task would wait behind the
+// launches queued before it.
+//
+// At most launchSlots launches run at once (one per CPU, at least two);
+// the others wait their turn in arrival order. Launching is mostly CPU and
+// kernel work: started all at once, the hundreds of launches of a large
+// offer share the CPUs, all finish together near the end and meanwhile
+// starve the goroutines that carry updates and acknowledgements; taking
+// turns, the first tasks run while the last still wait. (A launch that
+// hangs, such as an exec from a dead network filesystem, keeps its slot.)
+//
+// While the launch is in flight ex.launching is set and ex.proc is nil;
+// kills meanwhile are remembered (kill, killCommand) and carried out by
+// started. The worker kills a process whose outcome the loop can no longer
+// take: the loop ends only when every executor has terminated, so such a
+// process belongs to a run killEverything gave up on, and Run waits for
+// the worker, so no process outlives Run. A launch still waiting for a
+// slot when the loop ends does not start at all.
+func (a *Agent) launch(ex *executor, spec containerizer.ProcessSpec, started func(*containerizer.Process, error)) {
+	ex.launching = true
+	launchProcess := a.launchProcess
+	a.goWorker(func() {
+		select {
+		case a.launchSlots <- struct{}{}:
+		case <-a.done:
+			return
+		}
+		select {
+		case <-a.done: // both were ready, and select picked the slot
+			<-a.launchSlots
+			return
+		default:
+		}
+		proc, err := launchProcess(spec)
+		<-a.launchSlots
+		if !a.post(func() { started(proc, err) }) && proc != nil {
+			a.log.Warn("killing a process launched after the agent gave up on it", "pid", proc.Pid())
+			proc.Kill(0)
+		}
 	})
+}
+
+// launchedRun returns the executor run a launch outcome is for, with its
+// launch over. A process launched for a run that is gone or terminated
+// (Mesos's "Killing unknown executor") is killed, so nothing runs that the
+// agent does not watch.
+func (a *Agent) launchedRun(frameworkID, executorID, containerID string, proc *containerizer.Process) (*framework, *executor) {
+	fw, ex := a.executorRun(frameworkID, executorID, containerID)
+	if ex == nil || ex.state == executorTerminated {
+		if proc != nil {
+			a.log.Warn("killing a process launched for an executor run that is gone", "framework_id", frameworkID,
+				"executor_id", executorID, "container_id", containerID, "pid", proc.Pid())
+			a.goWorker(func() { proc.Kill(0) })
+		}
+		return nil, nil
+	}
+	ex.launching = false
+	return fw, ex
 }
 
 // executorEnvironment describes an executor run for its MESOS_* variables.
@@ -378,10 +463,14 @@ func (a *Agent) registrationTimeout(frameworkID, executorID, containerID string)
 
 // kill ends the executor's process: SIGTERM, then SIGKILL after grace (at
 // once for a grace of zero). Process.Kill blocks until the process is gone,
-// so it runs on a worker; the end arrives as processExited.
+// so it runs on a worker; the end arrives as processExited. A process still
+// being launched is killed when it exists.
 func (a *Agent) kill(ex *executor, grace time.Duration) {
-	if proc := ex.proc; proc != nil {
+	switch proc := ex.proc; {
+	case proc != nil:
 		a.goWorker(func() { proc.Kill(grace) })
+	case ex.launching:
+		ex.killWhenLaunched(grace)
 	}
 }
 
@@ -419,15 +508,17 @@ func (a *Agent) beginShutdown() <-chan time.Time {
 }
 
 // killEverything kills every process the agent still runs, without grace,
-// and waits until they are gone.
+// and marks every executor terminated, which ends the loop. The kills run
+// on workers, all at once, and Run waits for them; a process still being
+// launched is killed by its launch's worker, which finds the loop gone.
 func (a *Agent) killEverything() {
 	for _, fw := range a.orderedFrameworks() {
 		for _, ex := range fw.orderedExecutors() {
 			if ex.cancelPrepare != nil {
 				ex.cancelPrepare()
 			}
-			if ex.proc != nil {
-				ex.proc.Kill(0)
+			if proc := ex.proc; proc != nil {
+				a.goWorker(func() { proc.Kill(0) })
 			}
 			if ex.state != executorTerminated {
 				ex.state = executorTerminated

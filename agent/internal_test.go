@@ -2,6 +2,7 @@ package agent
 
 import (
 	"errors"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -193,5 +194,66 @@ func TestAgentIDIsKeptInTheWorkDir(t *testing.T) {
 	}
 	if _, err := loadAgentID(dir); !errors.Is(err, containerizer.ErrInvalidID) {
 		t.Errorf("loadAgentID of a bad id = %v, want ErrInvalidID", err)
+	}
+}
+
+// A launch outcome for an executor run that is gone, or was given up on,
+// must not leave its process running: nothing would watch or kill it.
+func TestLaunchOutcomeForAGoneRunKillsTheProcess(t *testing.T) {
+	runs := []struct {
+		name  string
+		setup func(*Agent) *executor // the run left in place, if any
+	}{
+		{"framework gone", func(*Agent) *executor { return nil }},
+		{"a newer run of the executor", func(a *Agent) *executor {
+			fw := &framework{id: "fw", executors: map[string]*executor{}}
+			a.frameworks["fw"] = fw
+			ex := &executor{id: "ex", containerID: "run-2", state: executorRegistering, launching: true}
+			fw.executors["ex"] = ex
+			return ex
+		}},
+		{"the run was terminated", func(a *Agent) *executor {
+			fw := &framework{id: "fw", executors: map[string]*executor{}}
+			a.frameworks["fw"] = fw
+			ex := &executor{id: "ex", containerID: "run-1", state: executorTerminated, launching: true}
+			fw.executors["ex"] = ex
+			return ex
+		}},
+	}
+	outcomes := map[string]func(a *Agent, proc *containerizer.Process){
+		"command task": func(a *Agent, proc *containerizer.Process) { a.commandStarted("fw", "ex", "run-1", proc, nil) },
+		"custom executor": func(a *Agent, proc *containerizer.Process) {
+			a.executorStarted("fw", "ex", "run-1", proc, nil)
+		},
+	}
+	for _, run := range runs {
+		for kind, started := range outcomes {
+			t.Run(run.name+"/"+kind, func(t *testing.T) {
+				a := &Agent{log: slog.New(slog.DiscardHandler), frameworks: map[string]*framework{}}
+				left := run.setup(a)
+				proc, err := containerizer.Launch(containerizer.ProcessSpec{
+					Sandbox: t.TempDir(), Shell: true, Value: "sleep 60", Env: map[string]string{"PATH": defaultPath},
+					Logger: a.log,
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { proc.Kill(0) })
+
+				started(a, proc)
+				a.workers.Wait() // the kill runs on a worker
+				status, ended := proc.Status()
+				if !ended || !status.Killed {
+					t.Fatalf("process status %v, ended %v; want killed", status, ended)
+				}
+				if err := syscall.Kill(proc.Pid(), 0); !errors.Is(err, syscall.ESRCH) {
+					t.Errorf("process %d is still there (kill -0: %v)", proc.Pid(), err)
+				}
+				if left != nil && (left.proc != nil || !left.launching) {
+					t.Errorf("the outcome of another run changed run %s: proc %v, launching %v",
+						left.containerID, left.proc, left.launching)
+				}
+			})
+		}
 	}
 }

@@ -145,7 +145,17 @@ func (c *masterClient) session(ctx context.Context) (registered bool, err error)
 	defer watchdog.Stop()
 
 	reader := recordio.NewReader(resp.Body, recordio.DefaultMaxRecordSize)
+	events := make(chan *clusterpb.Event, maxEventBatch)
+	loopGone := make(chan struct{})
+	posted := make(chan struct{})
+	go func() {
+		defer close(posted)
+		c.postEvents(streamID, events, loopGone)
+	}()
 	defer func() {
+		// The stream's events reach the loop before its end does.
+		close(events)
+		<-posted
 		if cause := context.Cause(ctx); errors.Is(cause, errSilent) {
 			err = cause
 		}
@@ -170,8 +180,54 @@ func (c *masterClient) session(ctx context.Context) (registered bool, err error)
 			}
 		}
 		watchdog.Reset(silence)
-		if !c.a.post(func() { c.a.handleMasterEvent(streamID, event) }) {
+		select {
+		case <-loopGone:
 			return registered, errStopped
+		default:
+		}
+		select {
+		case events <- event:
+		case <-loopGone:
+			return registered, errStopped
+		}
+	}
+}
+
+// maxEventBatch bounds the events of the master's stream waiting for the
+// loop, and how many it takes in one go.
+const maxEventBatch = 256
+
+// postEvents hands the stream's events to the loop in order, as many at a
+// time as have arrived meanwhile. Handing them over one by one would make
+// the stream wait for the loop once per event, behind every worker's
+// post: while hundreds of tasks launch, the stream would be read a few
+// hundred events a second, and the acknowledgements the status update
+// manager waits for would queue in it behind RUN_TASKs. It closes loopGone
+// (and drops the rest) if the loop has ended.
+func (c *masterClient) postEvents(streamID string, events <-chan *clusterpb.Event, loopGone chan<- struct{}) {
+	for event := range events {
+		batch := []*clusterpb.Event{event}
+	more:
+		for len(batch) < maxEventBatch {
+			select {
+			case event, ok := <-events:
+				if !ok {
+					break more
+				}
+				batch = append(batch, event)
+			default:
+				break more
+			}
+		}
+		if !c.a.post(func() {
+			for _, event := range batch {
+				c.a.handleMasterEvent(streamID, event)
+			}
+		}) {
+			close(loopGone)
+			for range events {
+			}
+			return
 		}
 	}
 }

@@ -51,8 +51,8 @@ const (
 	// executorRegistering: the sandbox is being prepared, the process
 	// launched, or (for a custom executor) it has not subscribed yet.
 	executorRegistering executorState = iota
-	// executorRunning: subscribed (custom executor) or running its command
-	// (built-in command executor).
+	// executorRunning: subscribed (custom executor), or launching and then
+	// running its command (built-in command executor, from TASK_STARTING).
 	executorRunning
 	// executorTerminating: shutdown or a kill is under way.
 	executorTerminating
@@ -81,7 +81,13 @@ type executor struct {
 	state       executorState
 	// cancelPrepare stops the sandbox preparation (fetching) while it runs.
 	cancelPrepare context.CancelFunc
-	proc          *containerizer.Process
+	// launching is set while a worker starts the process (see
+	// Agent.launch); proc is nil until the worker reports back.
+	launching bool
+	// pendingKill is a kill that came while launching, with its grace
+	// period: it is carried out as soon as the process exists.
+	pendingKill *time.Duration
+	proc        *containerizer.Process
 	// conn is the SUBSCRIBE stream of a custom executor, nil while it is
 	// not connected.
 	conn         *executorConn
@@ -229,6 +235,15 @@ func (e *executor) dequeue(taskID string) (launch, bool) {
 		}
 	}
 	return launch{}, false
+}
+
+// killWhenLaunched remembers a kill that came while the process was being
+// launched. Like a repeated kill of a running process, a later one may
+// shorten the grace period, never lengthen it.
+func (e *executor) killWhenLaunched(grace time.Duration) {
+	if e.pendingKill == nil || grace < *e.pendingKill {
+		e.pendingKill = &grace
+	}
 }
 
 // stopTimers cancels the registration and shutdown timers.
