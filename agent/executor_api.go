@@ -100,31 +100,32 @@ type apiError struct {
 func (e *apiError) Error() string { return e.msg }
 
 func writeError(w http.ResponseWriter, code int, msg string) {
+	if code == http.StatusMethodNotAllowed {
+		w.Header().Set("Allow", http.MethodPost)
+	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(code)
 	io.WriteString(w, msg)
 }
 
+// decodeCall is the v1 endpoints' first step (wire.DecodeRequest); on error
+// it answers the request and returns false.
+func decodeCall(w http.ResponseWriter, r *http.Request, call proto.Message) bool {
+	if _, err := wire.DecodeRequest(w, r, call, maxCallSize); err != nil {
+		msg := err.Error()
+		if wire.StatusCode(err) == http.StatusBadRequest && !errors.Is(err, wire.ErrMissingContentType) {
+			msg = "Failed to parse body into Call: " + msg
+		}
+		writeError(w, wire.StatusCode(err), msg)
+		return false
+	}
+	return true
+}
+
 // serveExecutorAPI is the handler of POST /api/v1/executor.
 func (a *Agent) serveExecutorAPI(w http.ResponseWriter, r *http.Request) {
-	if err := wire.CheckMethod(r.Method); err != nil {
-		w.Header().Set("Allow", http.MethodPost)
-		writeError(w, http.StatusMethodNotAllowed, err.Error())
-		return
-	}
-	codec, err := wire.RequestCodec(r.Header.Get("Content-Type"))
-	if err != nil {
-		writeError(w, wire.StatusCode(err), err.Error())
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCallSize))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "Failed to read the request body: "+err.Error())
-		return
-	}
 	call := &executorpb.Call{}
-	if err := codec.Unmarshal(body, call); err != nil {
-		writeError(w, wire.StatusCode(err), "Failed to parse body into Call: "+err.Error())
+	if !decodeCall(w, r, call) {
 		return
 	}
 	if err := ValidateExecutorCall(call); err != nil {

@@ -2,7 +2,6 @@ package agent
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -67,29 +66,13 @@ func (a *Agent) serveState(w http.ResponseWriter, r *http.Request) {
 // GET_HEALTH, GET_VERSION, GET_STATE, GET_FRAMEWORKS, GET_EXECUTORS,
 // GET_TASKS and GET_AGENT.
 func (a *Agent) serveOperatorAPI(w http.ResponseWriter, r *http.Request) {
-	if err := wire.CheckMethod(r.Method); err != nil {
-		w.Header().Set("Allow", http.MethodPost)
-		writeError(w, http.StatusMethodNotAllowed, err.Error())
-		return
-	}
-	codec, err := wire.RequestCodec(r.Header.Get("Content-Type"))
-	if err != nil {
-		writeError(w, wire.StatusCode(err), err.Error())
+	call := &agentpb.Call{}
+	if !decodeCall(w, r, call) {
 		return
 	}
 	accept, err := wire.ResponseCodec(r.Header.Get("Accept"))
 	if err != nil {
 		writeError(w, wire.StatusCode(err), err.Error())
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCallSize))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "Failed to read the request body: "+err.Error())
-		return
-	}
-	call := &agentpb.Call{}
-	if err := codec.Unmarshal(body, call); err != nil {
-		writeError(w, wire.StatusCode(err), "Failed to parse body into Call: "+err.Error())
 		return
 	}
 	if call.Type == nil {
