@@ -204,4 +204,15 @@ func TestCustomExecutor(t *testing.T) {
 	}
 	s.WaitState(t, "c1", mesospb.TaskState_TASK_FINISHED)
 	s.WaitState(t, "c2", mesospb.TaskState_TASK_FINISHED)
+
+	// MESSAGE the other way: scheduler -> executor, echoed back.
+	s.MustCall(t, &schedulerpb.Call{Type: schedulerpb.Call_MESSAGE.Enum(), Message: &schedulerpb.Call_Message{
+		AgentId: o.GetAgentId(), ExecutorId: execInfo.GetExecutorId(), Data: []byte("ping"),
+	}})
+	for {
+		data := string(s.Next(t, schedulerpb.Event_MESSAGE).GetMessage().GetData())
+		if data == "echo:ping" {
+			break
+		}
+	}
 }

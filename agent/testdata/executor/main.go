@@ -8,6 +8,7 @@
 //     then TASK_FINISHED, unless the task's data is "wait", which keeps it
 //     running until a KILL (answered with TASK_KILLED);
 //   - for each ACKNOWLEDGED it sends a MESSAGE "acked:<task id>:<state>";
+//   - for each MESSAGE from its scheduler it sends back "echo:<data>";
 //   - on SHUTDOWN it exits 0, unless IGNORE_SHUTDOWN is set in its
 //     environment; when its stream ends it exits 1.
 package main
@@ -52,6 +53,9 @@ type event struct {
 		TaskID id     `json:"task_id"`
 		UUID   []byte `json:"uuid"`
 	} `json:"acknowledged"`
+	Message *struct {
+		Data []byte `json:"data"`
+	} `json:"message"`
 }
 
 var (
@@ -129,6 +133,8 @@ func handle(ev event) {
 		}
 	case "KILL":
 		update(ev.Kill.TaskID.Value, "TASK_KILLED")
+	case "MESSAGE":
+		message("echo:" + string(ev.Message.Data))
 	case "ACKNOWLEDGED":
 		mu.Lock()
 		state := sent[string(ev.Acknowledged.UUID)]
