@@ -34,9 +34,16 @@ func masterStatus(t *task, state mesospb.TaskState, reason mesospb.TaskStatus_Re
 // framework does not acknowledge it, and the state translated for the
 // framework's capabilities.
 func (m *Master) sendMasterUpdate(fw *framework, st *mesospb.TaskStatus) {
+	m.deliverUpdate(fw, st)
+}
+
+// deliverUpdate sends st to fw as an UPDATE event with its state translated
+// for the framework's capabilities. It reports false, sending nothing, for
+// an update the framework may not see (KILLING without TASK_KILLING_STATE).
+func (m *Master) deliverUpdate(fw *framework, st *mesospb.TaskStatus) bool {
 	state, ok := fw.caps.stateFor(st.GetState())
 	if !ok {
-		return
+		return false
 	}
 	if state != st.GetState() {
 		st = proto.Clone(st).(*mesospb.TaskStatus)
@@ -46,6 +53,7 @@ func (m *Master) sendMasterUpdate(fw *framework, st *mesospb.TaskStatus) {
 		Type:   schedulerpb.Event_UPDATE.Enum(),
 		Update: &schedulerpb.Event_Update{Status: st},
 	})
+	return true
 }
 
 // statusUpdate handles an UPDATE from an agent: record the task's state,
@@ -99,8 +107,7 @@ func (m *Master) recoverTask(fw *framework, t *task) {
 // framework may not see (KILLING without TASK_KILLING_STATE) are
 // acknowledged by the master itself so the agent moves on.
 func (m *Master) forwardUpdate(fw *framework, t *task, a *agent, st *mesospb.TaskStatus) {
-	state, ok := fw.caps.stateFor(st.GetState())
-	if !ok {
+	if !m.deliverUpdate(fw, st) {
 		if a != nil {
 			m.ackToAgent(a, fw.info.GetId(), st.GetTaskId(), st.GetUuid())
 		}
@@ -109,14 +116,6 @@ func (m *Master) forwardUpdate(fw *framework, t *task, a *agent, st *mesospb.Tas
 	if t != nil {
 		t.unacknowledged = st.GetUuid()
 	}
-	if state != st.GetState() {
-		st = proto.Clone(st).(*mesospb.TaskStatus)
-		st.State = state.Enum()
-	}
-	m.sendToFramework(fw, &schedulerpb.Event{
-		Type:   schedulerpb.Event_UPDATE.Enum(),
-		Update: &schedulerpb.Event_Update{Status: st},
-	})
 }
 
 // acknowledge is ACKNOWLEDGE: relay the framework's acknowledgement to the
