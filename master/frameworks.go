@@ -76,10 +76,9 @@ func (m *Master) subscribe(codec wire.Codec, sub *schedulerpb.Call_Subscribe) (*
 		m.log.Info("framework re-subscribed", "framework", id, "name", info.GetName())
 	default:
 		if id == "" {
-			id = fmt.Sprintf("%s-%04d", m.info.GetId(), len(m.frameworks)+len(m.removedFws))
-			for m.frameworks[id] != nil || m.removedFws[id] != nil {
-				id += "x"
-			}
+			// Mesos's form: <master id>-<4-digit sequence number>.
+			id = fmt.Sprintf("%s-%04d", m.info.GetId(), m.nextFrameworkID)
+			m.nextFrameworkID++
 			info.Id = &mesospb.FrameworkID{Value: ptr(id)}
 		}
 		// An unknown id is admitted as is: the framework was registered

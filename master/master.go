@@ -88,15 +88,16 @@ type Master struct {
 	stopped chan struct{}
 
 	// State below is owned by the Run goroutine.
-	alloc        *allocator.Allocator
-	frameworks   map[string]*framework
-	removedFws   map[string]*framework // completed frameworks, newest kept
-	agents       map[string]*agent
-	goneAgents   map[string]bool // agents removed for good (MARK_AGENT_GONE)
-	offers       map[string]*offer
-	nextOfferID  uint64
-	nextAgentID  uint64
-	allocPending bool // an allocation round is due soon
+	alloc           *allocator.Allocator
+	frameworks      map[string]*framework
+	removedFws      map[string]*framework // completed frameworks, newest kept
+	agents          map[string]*agent
+	goneAgents      map[string]bool // agents removed for good (MARK_AGENT_GONE)
+	offers          map[string]*offer
+	nextOfferID     uint64
+	nextFrameworkID uint64
+	nextAgentID     uint64
+	allocPending    bool // an allocation round is due soon
 }
 
 // ErrStopped is returned by calls made after the master stopped.
