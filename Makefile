@@ -34,7 +34,8 @@ FUZZ_TARGETS = \
 	./constraints:FuzzParseCompact \
 	./constraints:FuzzParseMarathon \
 	./agent/fetcher:FuzzExtractTar \
-	./agent/containerizer:FuzzParseDuration
+	./agent/containerizer:FuzzParseDuration \
+	./master:FuzzSchedulerAPI
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
