@@ -13,10 +13,17 @@
 //     itself (without tasks: they end with the agent process);
 //   - the resources it advertises (--resources and --attributes, completed
 //     with what DetectMachine finds, by Mesos's rules);
-//   - the life of executors and tasks: the built-in command executor for
-//     tasks with a command, and custom executors speaking the v1 executor
-//     API (POST /api/v1/executor), with Mesos's environment, sandbox
-//     layout, registration timeout and shutdown grace period;
+//   - the life of executors and tasks: two built-in executors, and custom
+//     executors speaking the v1 executor API (POST /api/v1/executor), with
+//     Mesos's environment, sandbox layout, registration timeout and
+//     shutdown grace period. The built-in ones run their tasks themselves,
+//     each task one process in a sandbox of its own: the command executor
+//     runs a task that has a command, in the executor's sandbox; the
+//     default executor (ExecutorInfo type DEFAULT) runs task groups, each
+//     task in <executor sandbox>/tasks/<task id>, kills the rest of a
+//     group when one of its tasks fails or is killed, and ends, telling
+//     the master, when it has no task left (command.go,
+//     default_executor.go);
 //   - reliable status updates through the status update manager
 //     (agent/statusupdate), resent until acknowledged;
 //   - the operator endpoints GET /health, GET /state and POST /api/v1.
@@ -57,6 +64,7 @@
 //	err = a.Run(ctx) // until ctx ends; then every executor is stopped
 //
 // When ctx ends, Run shuts every executor down (SHUTDOWN, then a kill after
-// the shutdown grace period; command tasks are killed with their grace
-// period), waits until no process it started is left, and returns.
+// the shutdown grace period; the built-in executors' tasks are killed with
+// their share of it), waits until no process it started is left, and
+// returns.
 package agent

@@ -254,7 +254,7 @@ func (a *Agent) executorOf(call *executorpb.Call) (*framework, *executor, error)
 		return nil, nil, &apiError{http.StatusBadRequest, "Framework cannot be found"}
 	}
 	ex := fw.executors[call.GetExecutorId().GetValue()]
-	if ex == nil || ex.commandTask {
+	if ex == nil || ex.builtIn() {
 		return nil, nil, &apiError{http.StatusBadRequest, "Executor cannot be found"}
 	}
 	return fw, ex, nil

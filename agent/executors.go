@@ -27,7 +27,7 @@ const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 
 // newExecutor adds a new executor run, in REGISTERING, to the framework.
 // The caller adds its first tasks and then calls prepare.
-func (a *Agent) newExecutor(fw *framework, info *mesospb.ExecutorInfo, commandTask bool) *executor {
+func (a *Agent) newExecutor(fw *framework, info *mesospb.ExecutorInfo, kind executorKind) *executor {
 	info = proto.CloneOf(info)
 	if info.FrameworkId == nil {
 		info.FrameworkId = proto.CloneOf(fw.info.GetId())
@@ -37,44 +37,60 @@ func (a *Agent) newExecutor(fw *framework, info *mesospb.ExecutorInfo, commandTa
 		frameworkID: fw.id,
 		info:        info,
 		containerID: formatUUID(newUUID()),
-		commandTask: commandTask,
+		kind:        kind,
 		state:       executorRegistering,
 		tasks:       make(map[string]*task),
 	}
 	fw.executors[ex.id] = ex
 	fw.executorOrder = append(fw.executorOrder, ex.id)
 	a.log.Info("launching executor", "framework_id", fw.id, "executor_id", ex.id,
-		"container_id", ex.containerID, "command_executor", commandTask)
+		"container_id", ex.containerID, "kind", kind.String())
 	return ex
 }
 
 // prepare creates the executor's sandbox and fetches its URIs (the
-// command's, for the built-in command executor) on a worker goroutine;
-// the outcome comes back to the loop as executorPrepared.
+// command's, for the built-in command executor; none for the default
+// executor, whose tasks fetch theirs into their own sandboxes) on a worker
+// goroutine; the outcome comes back to the loop as executorPrepared.
 func (a *Agent) prepare(fw *framework, ex *executor) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ex.cancelPrepare = cancel
 	uris := ex.info.GetCommand().GetUris()
-	if ex.commandTask {
+	if ex.kind == commandExecutor {
 		uris = ex.tasks[ex.id].info.GetCommand().GetUris()
 	}
 	agentID, fwID, exID, containerID := a.agentID.GetValue(), fw.id, ex.id, ex.containerID
-	opts := fetcher.Options{
-		FrameworksHome: a.cfg.FrameworksHome,
-		CacheDir:       fetchCacheDir(a.cfg.WorkDir),
-		Logger:         a.log.With("framework_id", fwID, "executor_id", exID),
-	}
+	opts := a.fetchOptions(fwID, exID)
 	a.goWorker(func() {
 		defer cancel()
 		var problem string
 		sandbox, err := containerizer.CreateSandbox(a.cfg.WorkDir, agentID, fwID, exID, containerID)
 		if err != nil {
 			problem = "Failed to create the sandbox: " + err.Error()
-		} else if err := fetcher.Fetch(ctx, fetcherURIs(uris), sandbox, opts); err != nil {
-			problem = fmt.Sprintf("Failed to fetch all URIs for container '%s': %v", containerID, err)
+		} else {
+			problem = fetchProblem(fetcher.Fetch(ctx, fetcherURIs(uris), sandbox, opts), containerID)
 		}
 		a.post(func() { a.executorPrepared(fwID, exID, containerID, sandbox, problem) })
 	})
+}
+
+// fetchOptions are the fetcher's options for an executor's URIs and its
+// tasks'.
+func (a *Agent) fetchOptions(frameworkID, executorID string) fetcher.Options {
+	return fetcher.Options{
+		FrameworksHome: a.cfg.FrameworksHome,
+		CacheDir:       fetchCacheDir(a.cfg.WorkDir),
+		Logger:         a.log.With("framework_id", frameworkID, "executor_id", executorID),
+	}
+}
+
+// fetchProblem says why a fetch failed, as Mesos's fetcher reports it; ""
+// if it did not.
+func fetchProblem(err error, containerID string) string {
+	if err == nil {
+		return ""
+	}
+	return fmt.Sprintf("Failed to fetch all URIs for container '%s': %v", containerID, err)
 }
 
 // fetchCacheDir is where URIs with cache set are kept.
@@ -119,8 +135,10 @@ func (a *Agent) executorPrepared(frameworkID, executorID, containerID, sandbox, 
 			message: "Failed to launch container: " + problem,
 		}
 		a.executorTerminated(fw, ex, nil)
-	case ex.commandTask:
+	case ex.kind == commandExecutor:
 		a.startCommand(fw, ex)
+	case ex.kind == defaultExecutor:
+		a.startDefaultExecutor(fw, ex)
 	default:
 		a.startExecutor(fw, ex)
 	}
@@ -135,7 +153,7 @@ func (a *Agent) startExecutor(fw *framework, ex *executor) {
 			state:  mesospb.TaskState_TASK_FAILED,
 			reason: mesospb.TaskStatus_REASON_CONTAINER_LAUNCH_FAILED,
 			message: "Failed to launch container: the executor has no command; " +
-				"agora has no built-in default executor, so ExecutorInfo.command must say what to run",
+				"ExecutorInfo.command must say what to run, unless its type is DEFAULT (the built-in default executor)",
 		}
 		a.executorTerminated(fw, ex, nil)
 		return
@@ -143,7 +161,7 @@ func (a *Agent) startExecutor(fw *framework, ex *executor) {
 	env := a.executorEnvironment(fw, ex).Vars()
 	addCommandEnvironment(env, command)
 	fwID, exID, containerID := fw.id, ex.id, ex.containerID
-	a.launch(ex, containerizer.ProcessSpec{
+	a.launch(&ex.process, containerizer.ProcessSpec{
 		Sandbox:   ex.sandbox,
 		Shell:     command.GetShell(),
 		Value:     command.GetValue(),
@@ -182,7 +200,7 @@ func (a *Agent) executorStarted(frameworkID, executorID, containerID string, pro
 	switch {
 	case fw.terminating || ex.state == executorTerminating || killed:
 		a.log.Warn("killing executor: it is terminating", "framework_id", frameworkID, "executor_id", executorID)
-		a.kill(ex, 0)
+		a.kill(&ex.process, 0)
 	case ex.state == executorRegistering:
 		ex.registrationTimer = a.afterFunc(a.cfg.ExecutorRegistrationTimeout, func() {
 			a.registrationTimeout(frameworkID, executorID, containerID)
@@ -190,11 +208,11 @@ func (a *Agent) executorStarted(frameworkID, executorID, containerID string, pro
 	}
 }
 
-// launch starts an executor's process (or a command task's) on a worker
-// and hands the outcome to started on the loop. Launching forks, execs,
-// opens the output files and may look up a user: done on the loop, every
-// launch and every status update of every task would wait behind the
-// launches queued before it.
+// launch starts a process, a custom executor's or a built-in executor's
+// task's, on a worker and hands the outcome to started on the loop.
+// Launching forks, execs, opens the output files and may look up a user:
+// done on the loop, every launch and every status update of every task
+// would wait behind the launches queued before it.
 //
 // At most launchSlots launches run at once (one per CPU, at least two);
 // the others wait their turn in arrival order. Launching is mostly CPU and
@@ -204,15 +222,15 @@ func (a *Agent) executorStarted(frameworkID, executorID, containerID string, pro
 // turns, the first tasks run while the last still wait. (A launch that
 // hangs, such as an exec from a dead network filesystem, keeps its slot.)
 //
-// While the launch is in flight ex.launching is set and ex.proc is nil;
-// kills meanwhile are remembered (kill, killCommand) and carried out by
-// started. The worker kills a process whose outcome the loop can no longer
-// take: the loop ends only when every executor has terminated, so such a
-// process belongs to a run killEverything gave up on, and Run waits for
-// the worker, so no process outlives Run. A launch still waiting for a
-// slot when the loop ends does not start at all.
-func (a *Agent) launch(ex *executor, spec containerizer.ProcessSpec, started func(*containerizer.Process, error)) {
-	ex.launching = true
+// While the launch is in flight p.launching is set and p.proc is nil;
+// kills meanwhile are remembered (kill, killTaskProcess) and carried out
+// by started. The worker kills a process whose outcome the loop can no
+// longer take: the loop ends only when every executor has terminated, so
+// such a process belongs to a run killEverything gave up on, and Run
+// waits for the worker, so no process outlives Run. A launch still
+// waiting for a slot when the loop ends does not start at all.
+func (a *Agent) launch(p *process, spec containerizer.ProcessSpec, started func(*containerizer.Process, error)) {
+	p.launching = true
 	launchProcess := a.launchProcess
 	a.goWorker(func() {
 		select {
@@ -302,7 +320,7 @@ func (a *Agent) shutdownGracePeriod(ex *executor) time.Duration {
 	return a.cfg.ExecutorShutdownGracePeriod
 }
 
-// watch waits for the executor's process on a worker goroutine and
+// watch waits for a custom executor's process on a worker goroutine and
 // reports its end to the loop.
 func (a *Agent) watch(fw *framework, ex *executor) {
 	proc, fwID, exID, containerID := ex.proc, fw.id, ex.id, ex.containerID
@@ -312,7 +330,7 @@ func (a *Agent) watch(fw *framework, ex *executor) {
 	})
 }
 
-// processExited handles the end of an executor's process.
+// processExited handles the end of a custom executor's process.
 func (a *Agent) processExited(frameworkID, executorID, containerID string, status containerizer.ExitStatus) {
 	fw, ex := a.executorRun(frameworkID, executorID, containerID)
 	if ex == nil {
@@ -320,15 +338,12 @@ func (a *Agent) processExited(frameworkID, executorID, containerID string, statu
 	}
 	a.log.Info("executor process ended", "framework_id", frameworkID, "executor_id", executorID,
 		"status", status.String())
-	if ex.commandTask {
-		a.commandExited(fw, ex, status)
-		return
-	}
 	a.executorTerminated(fw, ex, &status)
 }
 
-// executorTerminated ends a custom executor run (or one that never got a
-// process). Tasks it leaves unfinished fail (Mesos's executorTerminated and
+// executorTerminated ends an executor run: a custom executor's process
+// has ended, a built-in executor has no task left, or the run never got
+// going. Tasks it leaves unfinished fail (Mesos's executorTerminated and
 // sendExecutorTerminatedStatusUpdate), and the master hears that the
 // executor exited.
 func (a *Agent) executorTerminated(fw *framework, ex *executor, status *containerizer.ExitStatus) {
@@ -339,6 +354,9 @@ func (a *Agent) executorTerminated(fw *framework, ex *executor, status *containe
 		ex.conn = nil
 	}
 	ex.queue = nil
+	for _, t := range ex.tasks {
+		t.ended = true
+	}
 	if fw.terminating {
 		for _, t := range ex.orderedTasks() {
 			ex.completeTask(t.info.GetTaskId().GetValue())
@@ -354,7 +372,7 @@ func (a *Agent) executorTerminated(fw *framework, ex *executor, status *containe
 	}
 	// Mesos tells the master even when the framework is shutting down;
 	// it never tells it about command executors, which it does not know.
-	if !ex.commandTask {
+	if ex.kind != commandExecutor {
 		waitStatus := int32(-1) // Mesos's value when there is no status
 		message := "Executor did not start"
 		if status != nil {
@@ -420,8 +438,8 @@ func (a *Agent) shutdownExecutor(fw *framework, ex *executor) {
 		ex.cancelPrepare()
 		return
 	}
-	if ex.commandTask {
-		a.shutdownCommand(fw, ex)
+	if ex.builtIn() {
+		a.shutdownBuiltIn(fw, ex)
 		return
 	}
 	a.sendToExecutor(ex, &executorpb.Event{Type: executorpb.Event_SHUTDOWN.Enum()})
@@ -439,7 +457,7 @@ func (a *Agent) shutdownTimeout(frameworkID, executorID, containerID string) {
 		return
 	}
 	a.log.Info("killing executor: it outlived its shutdown grace period", "framework_id", frameworkID, "executor_id", executorID)
-	a.kill(ex, 0)
+	a.kill(&ex.process, 0)
 }
 
 // registrationTimeout kills an executor that did not subscribe in time;
@@ -458,19 +476,19 @@ func (a *Agent) registrationTimeout(frameworkID, executorID, containerID string)
 		reason:  mesospb.TaskStatus_REASON_EXECUTOR_REGISTRATION_TIMEOUT,
 		message: "Executor did not register within " + timeout,
 	}
-	a.kill(ex, 0)
+	a.kill(&ex.process, 0)
 }
 
-// kill ends the executor's process: SIGTERM, then SIGKILL after grace (at
-// once for a grace of zero). Process.Kill blocks until the process is gone,
-// so it runs on a worker; the end arrives as processExited. A process still
-// being launched is killed when it exists.
-func (a *Agent) kill(ex *executor, grace time.Duration) {
-	switch proc := ex.proc; {
+// kill ends a process, an executor's or a task's: SIGTERM, then SIGKILL
+// after grace (at once for a grace of zero). Process.Kill blocks until the
+// process is gone, so it runs on a worker; the end arrives as processExited
+// or taskExited. A process still being launched is killed when it exists.
+func (a *Agent) kill(p *process, grace time.Duration) {
+	switch proc := p.proc; {
 	case proc != nil:
 		a.goWorker(func() { proc.Kill(grace) })
-	case ex.launching:
-		ex.killWhenLaunched(grace)
+	case p.launching:
+		p.killWhenLaunched(grace)
 	}
 }
 
@@ -519,6 +537,14 @@ func (a *Agent) killEverything() {
 			}
 			if proc := ex.proc; proc != nil {
 				a.goWorker(func() { proc.Kill(0) })
+			}
+			for _, t := range ex.tasks {
+				if t.cancelPrepare != nil {
+					t.cancelPrepare()
+				}
+				if proc := t.proc; proc != nil && !t.ended {
+					a.goWorker(func() { proc.Kill(0) })
+				}
 			}
 			if ex.state != executorTerminated {
 				ex.state = executorTerminated

@@ -24,7 +24,8 @@ type ExecutorLaunch struct {
 }
 
 // ExecutorLaunch describes the current run of an executor (a command
-// task's executor has the task's id); false if there is none.
+// task's executor has the task's id, and its launch is the task's);
+// false if there is none.
 func (a *Agent) ExecutorLaunch(frameworkID, executorID string) (ExecutorLaunch, bool, error) {
 	var out ExecutorLaunch
 	var found bool
@@ -34,9 +35,13 @@ func (a *Agent) ExecutorLaunch(frameworkID, executorID string) (ExecutorLaunch, 
 			return
 		}
 		found = true
-		out = ExecutorLaunch{State: ex.state.String(), Launching: ex.launching}
-		if ex.pendingKill != nil {
-			out.KillPending, out.KillGrace = true, *ex.pendingKill
+		p := &ex.process
+		if t := ex.tasks[ex.id]; ex.kind == commandExecutor && t != nil {
+			p = &t.process
+		}
+		out = ExecutorLaunch{State: ex.state.String(), Launching: p.launching}
+		if p.pendingKill != nil {
+			out.KillPending, out.KillGrace = true, *p.pendingKill
 		}
 	})
 	return out, found, err

@@ -198,8 +198,12 @@ func TestAgentIDIsKeptInTheWorkDir(t *testing.T) {
 }
 
 // A launch outcome for an executor run that is gone, or was given up on,
-// must not leave its process running: nothing would watch or kill it.
+// or for a task that has ended meanwhile, must not leave its process
+// running: nothing would watch or kill it.
 func TestLaunchOutcomeForAGoneRunKillsTheProcess(t *testing.T) {
+	launchingTask := func() map[string]*task {
+		return map[string]*task{"t": {process: process{launching: true}}}
+	}
 	runs := []struct {
 		name  string
 		setup func(*Agent) *executor // the run left in place, if any
@@ -208,20 +212,24 @@ func TestLaunchOutcomeForAGoneRunKillsTheProcess(t *testing.T) {
 		{"a newer run of the executor", func(a *Agent) *executor {
 			fw := &framework{id: "fw", executors: map[string]*executor{}}
 			a.frameworks["fw"] = fw
-			ex := &executor{id: "ex", containerID: "run-2", state: executorRegistering, launching: true}
+			ex := &executor{id: "ex", containerID: "run-2", state: executorRegistering,
+				process: process{launching: true}, tasks: launchingTask()}
 			fw.executors["ex"] = ex
 			return ex
 		}},
 		{"the run was terminated", func(a *Agent) *executor {
 			fw := &framework{id: "fw", executors: map[string]*executor{}}
 			a.frameworks["fw"] = fw
-			ex := &executor{id: "ex", containerID: "run-1", state: executorTerminated, launching: true}
+			ex := &executor{id: "ex", containerID: "run-1", state: executorTerminated,
+				process: process{launching: true}, tasks: launchingTask()}
 			fw.executors["ex"] = ex
 			return ex
 		}},
 	}
 	outcomes := map[string]func(a *Agent, proc *containerizer.Process){
-		"command task": func(a *Agent, proc *containerizer.Process) { a.commandStarted("fw", "ex", "run-1", proc, nil) },
+		"built-in executor's task": func(a *Agent, proc *containerizer.Process) {
+			a.taskLaunched("fw", "ex", "run-1", "t", proc, nil)
+		},
 		"custom executor": func(a *Agent, proc *containerizer.Process) {
 			a.executorStarted("fw", "ex", "run-1", proc, nil)
 		},
@@ -231,29 +239,52 @@ func TestLaunchOutcomeForAGoneRunKillsTheProcess(t *testing.T) {
 			t.Run(run.name+"/"+kind, func(t *testing.T) {
 				a := &Agent{log: slog.New(slog.DiscardHandler), frameworks: map[string]*framework{}}
 				left := run.setup(a)
-				proc, err := containerizer.Launch(containerizer.ProcessSpec{
-					Sandbox: t.TempDir(), Shell: true, Value: "sleep 60", Env: map[string]string{"PATH": defaultPath},
-					Logger: a.log,
-				})
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { proc.Kill(0) })
-
+				proc := sleeper(t, a)
 				started(a, proc)
-				a.workers.Wait() // the kill runs on a worker
-				status, ended := proc.Status()
-				if !ended || !status.Killed {
-					t.Fatalf("process status %v, ended %v; want killed", status, ended)
-				}
-				if err := syscall.Kill(proc.Pid(), 0); !errors.Is(err, syscall.ESRCH) {
-					t.Errorf("process %d is still there (kill -0: %v)", proc.Pid(), err)
-				}
-				if left != nil && (left.proc != nil || !left.launching) {
+				wantKilled(t, a, proc)
+				if left != nil && (left.proc != nil || !left.launching || left.tasks["t"].proc != nil || !left.tasks["t"].launching) {
 					t.Errorf("the outcome of another run changed run %s: proc %v, launching %v",
 						left.containerID, left.proc, left.launching)
 				}
 			})
 		}
+	}
+
+	t.Run("the task has ended", func(t *testing.T) {
+		a := &Agent{log: slog.New(slog.DiscardHandler), frameworks: map[string]*framework{}}
+		fw := &framework{id: "fw", executors: map[string]*executor{}}
+		a.frameworks["fw"] = fw
+		fw.executors["ex"] = &executor{id: "ex", containerID: "run-1", kind: defaultExecutor, state: executorRunning,
+			tasks: map[string]*task{"t": {process: process{launching: true}, ended: true}}}
+		proc := sleeper(t, a)
+		a.taskLaunched("fw", "ex", "run-1", "t", proc, nil)
+		wantKilled(t, a, proc)
+	})
+}
+
+// sleeper launches a process that runs until killed.
+func sleeper(t *testing.T, a *Agent) *containerizer.Process {
+	t.Helper()
+	proc, err := containerizer.Launch(containerizer.ProcessSpec{
+		Sandbox: t.TempDir(), Shell: true, Value: "sleep 60", Env: map[string]string{"PATH": defaultPath},
+		Logger: a.log,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { proc.Kill(0) })
+	return proc
+}
+
+// wantKilled checks that the agent killed proc and that it is gone.
+func wantKilled(t *testing.T, a *Agent, proc *containerizer.Process) {
+	t.Helper()
+	a.workers.Wait() // the kill runs on a worker
+	status, ended := proc.Status()
+	if !ended || !status.Killed {
+		t.Fatalf("process status %v, ended %v; want killed", status, ended)
+	}
+	if err := syscall.Kill(proc.Pid(), 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("process %d is still there (kill -0: %v)", proc.Pid(), err)
 	}
 }

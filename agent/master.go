@@ -303,9 +303,9 @@ func (a *Agent) sendHeartbeat() {
 
 // registerCall builds REGISTER. With an agent id it is a re-registration
 // and lists everything the agent still has, so that the master reconciles
-// instead of duplicating: frameworks, custom executors (the master never
-// knows command executors), tasks not yet completed, and the status
-// updates not yet acknowledged.
+// instead of duplicating: frameworks, custom and default executors (the
+// master never knows command executors), tasks not yet completed, and the
+// status updates not yet acknowledged.
 func (a *Agent) registerCall() *clusterpb.Call {
 	reg := &clusterpb.Call_Register{
 		AgentInfo: proto.CloneOf(a.info),
@@ -315,7 +315,7 @@ func (a *Agent) registerCall() *clusterpb.Call {
 	for _, fw := range a.orderedFrameworks() {
 		reg.Frameworks = append(reg.Frameworks, fw.info)
 		for _, ex := range fw.orderedExecutors() {
-			if !ex.commandTask && ex.state != executorTerminated {
+			if ex.kind != commandExecutor && ex.state != executorTerminated {
 				reg.Executors = append(reg.Executors, ex.info)
 			}
 			for _, t := range ex.orderedTasks() {

@@ -51,12 +51,14 @@ const (
 	// executorRegistering: the sandbox is being prepared, the process
 	// launched, or (for a custom executor) it has not subscribed yet.
 	executorRegistering executorState = iota
-	// executorRunning: subscribed (custom executor), or launching and then
-	// running its command (built-in command executor, from TASK_STARTING).
+	// executorRunning: subscribed (custom executor), launching and then
+	// running its command (command executor, from TASK_STARTING), or
+	// sandbox ready and running task groups (default executor).
 	executorRunning
 	// executorTerminating: shutdown or a kill is under way.
 	executorTerminating
-	// executorTerminated: the process has ended (or never started).
+	// executorTerminated: the process has ended (or never started); for
+	// the default executor, its tasks have all ended.
 	executorTerminated
 )
 
@@ -64,8 +66,32 @@ func (s executorState) String() string {
 	return [...]string{"REGISTERING", "RUNNING", "TERMINATING", "TERMINATED"}[s]
 }
 
+// executorKind says who runs an executor's tasks.
+type executorKind int
+
+const (
+	// customExecutor is a framework's own executor, a process speaking
+	// the v1 executor API: the agent hands it tasks and relays its updates.
+	customExecutor executorKind = iota
+	// commandExecutor is the built-in command executor of one command task
+	// (Mesos's mesos-executor): the task's process runs in the executor's
+	// sandbox, and the master never hears of the executor (Mesos's
+	// isGeneratedForCommandTask).
+	commandExecutor
+	// defaultExecutor is the built-in default executor, ExecutorInfo type
+	// DEFAULT (Mesos's mesos-default-executor): it runs task groups, each
+	// task a process in its own sandbox, tasks/<task id> of the
+	// executor's. The master knows it and counts its resources.
+	defaultExecutor
+)
+
+func (k executorKind) String() string {
+	return [...]string{"custom", "command", "default"}[k]
+}
+
 // executor is one run of an executor: a custom executor speaking the v1
-// executor API, or the agent's built-in command executor of one task.
+// executor API, or one of the agent's built-in executors, whose tasks the
+// agent runs itself, each as a process (see command.go).
 type executor struct {
 	id          string
 	frameworkID string
@@ -74,26 +100,19 @@ type executor struct {
 	// executor carry another one and are ignored.
 	containerID string
 	sandbox     string
-	// commandTask is set for the built-in command executor: the agent runs
-	// the task's command itself, and the master never hears of the
-	// executor (Mesos's isGeneratedForCommandTask).
-	commandTask bool
+	kind        executorKind
 	state       executorState
 	// cancelPrepare stops the sandbox preparation (fetching) while it runs.
 	cancelPrepare context.CancelFunc
-	// launching is set while a worker starts the process (see
-	// Agent.launch); proc is nil until the worker reports back.
-	launching bool
-	// pendingKill is a kill that came while launching, with its grace
-	// period: it is carried out as soon as the process exists.
-	pendingKill *time.Duration
-	proc        *containerizer.Process
+	// process is a custom executor's process; the built-in executors have
+	// none of their own, their tasks have one each.
+	process
 	// conn is the SUBSCRIBE stream of a custom executor, nil while it is
 	// not connected.
 	conn         *executorConn
 	everSentTask bool
-	// queue holds launches waiting for the executor to subscribe, in the
-	// order they arrived.
+	// queue holds launches waiting for the executor to subscribe (or, for
+	// the default executor, for its sandbox), in the order they arrived.
 	queue []launch
 	// tasks holds every task not yet completed: queued, launched, and
 	// terminal but not yet acknowledged. taskOrder keeps arrival order.
@@ -103,9 +122,28 @@ type executor struct {
 
 	registrationTimer *time.Timer
 	shutdownTimer     *time.Timer
+	// idleTimer bounds how long a default executor whose tasks have all
+	// ended waits for their last acknowledgements (see
+	// endDefaultExecutorIfIdle).
+	idleTimer *time.Timer
 	// pendingTermination says why the agent is ending the executor, for
 	// the updates of the tasks it leaves behind.
 	pendingTermination *termination
+}
+
+// builtIn reports whether the agent runs the executor's tasks itself.
+func (e *executor) builtIn() bool { return e.kind != customExecutor }
+
+// process is one process the agent launches and watches: a custom
+// executor's, or a task's of a built-in executor.
+type process struct {
+	// launching is set while a worker starts the process (see
+	// Agent.launch); proc is nil until the worker reports back.
+	launching bool
+	// pendingKill is a kill that came while launching, with its grace
+	// period: it is carried out as soon as the process exists.
+	pendingKill *time.Duration
+	proc        *containerizer.Process
 }
 
 // launch is one RUN_TASK or RUN_TASK_GROUP for an executor.
@@ -141,7 +179,31 @@ type task struct {
 	record *mesospb.Task
 	// queued is set until the task is handed to its executor.
 	queued bool
-	// killing is set once a kill reached the command executor's process.
+
+	// The fields below are for the tasks of built-in executors, which the
+	// agent runs as processes of their own.
+	process
+	// sandbox is where the task's process runs: the executor's sandbox
+	// (command executor) or tasks/<task id> in it (default executor).
+	sandbox string
+	// cancelPrepare stops the preparation of a default executor task's
+	// sandbox (fetching its URIs) while it runs.
+	cancelPrepare context.CancelFunc
+	// killing is set once a kill reached the task's process.
+	killing bool
+	// ended is set once the task's process has ended, or once it is known
+	// that it will never run.
+	ended bool
+	// group is the task group the task came in (default executor).
+	group *taskGroup
+}
+
+// taskGroup is the tasks of one RUN_TASK_GROUP on the default executor,
+// which live and die together.
+type taskGroup struct {
+	taskIDs []string
+	// killing is set once the rest of the group is being killed because
+	// one of its tasks failed or was killed (Mesos's killingTaskGroup).
 	killing bool
 }
 
@@ -240,19 +302,22 @@ func (e *executor) dequeue(taskID string) (launch, bool) {
 // killWhenLaunched remembers a kill that came while the process was being
 // launched. Like a repeated kill of a running process, a later one may
 // shorten the grace period, never lengthen it.
-func (e *executor) killWhenLaunched(grace time.Duration) {
-	if e.pendingKill == nil || grace < *e.pendingKill {
-		e.pendingKill = &grace
+func (p *process) killWhenLaunched(grace time.Duration) {
+	if p.pendingKill == nil || grace < *p.pendingKill {
+		p.pendingKill = &grace
 	}
 }
 
-// stopTimers cancels the registration and shutdown timers.
+// stopTimers cancels the executor's timers.
 func (e *executor) stopTimers() {
 	if e.registrationTimer != nil {
 		e.registrationTimer.Stop()
 	}
 	if e.shutdownTimer != nil {
 		e.shutdownTimer.Stop()
+	}
+	if e.idleTimer != nil {
+		e.idleTimer.Stop()
 	}
 }
 

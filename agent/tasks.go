@@ -35,7 +35,8 @@ func (a *Agent) runTask(fwInfo *mesospb.FrameworkInfo, info *mesospb.TaskInfo) {
 }
 
 // runTaskGroup handles RUN_TASK_GROUP: the tasks go to the executor
-// together, in one LAUNCH_GROUP.
+// together, in one LAUNCH_GROUP, or to the built-in default executor when
+// the ExecutorInfo's type is DEFAULT.
 func (a *Agent) runTaskGroup(fwInfo *mesospb.FrameworkInfo, exInfo *mesospb.ExecutorInfo, group *mesospb.TaskGroupInfo) {
 	if len(group.GetTasks()) == 0 {
 		a.log.Warn("ignoring an empty task group", "framework_id", fwInfo.GetId().GetValue())
@@ -98,9 +99,10 @@ func (a *Agent) frameworkFor(info *mesospb.FrameworkInfo, taskID string) *framew
 	return fw
 }
 
-// runOnExecutor gives a task or task group to a custom executor, starting
-// the executor if it is not running yet. Tasks wait in the executor's
-// queue until it subscribes.
+// runOnExecutor gives a task or task group to an executor, custom or
+// default, starting the executor if it is not running yet. Tasks wait in
+// the executor's queue until it subscribes (custom executor) or its
+// sandbox is ready (default executor).
 func (a *Agent) runOnExecutor(fw *framework, exInfo *mesospb.ExecutorInfo, l launch) {
 	exID := exInfo.GetExecutorId().GetValue()
 	tasks := l.group.GetTasks()
@@ -113,12 +115,22 @@ func (a *Agent) runOnExecutor(fw *framework, exInfo *mesospb.ExecutorInfo, l lau
 		}
 		return
 	}
+	kind := customExecutor
+	if exInfo.GetType() == mesospb.ExecutorInfo_DEFAULT {
+		kind = defaultExecutor
+	}
 	ex := fw.executors[exID]
 	start := ex == nil
 	switch {
 	case start:
-		ex = a.newExecutor(fw, exInfo, false)
-	case ex.commandTask || ex.state == executorTerminating || ex.state == executorTerminated:
+		ex = a.newExecutor(fw, exInfo, kind)
+	case ex.kind != commandExecutor && ex.kind != kind:
+		for _, t := range tasks {
+			a.rejectTask(fw, t.GetTaskId(), exID, "ExecutorInfo is not compatible with the running executor "+
+				exID+" ("+ex.kind.String()+" executor)")
+		}
+		return
+	case ex.kind == commandExecutor || ex.state == executorTerminating || ex.state == executorTerminated:
 		// Mesos drops tasks sent to an executor on its way out; the
 		// framework launches them again.
 		state := mesospb.TaskState_TASK_LOST
@@ -136,11 +148,19 @@ func (a *Agent) runOnExecutor(fw *framework, exInfo *mesospb.ExecutorInfo, l lau
 		return
 	}
 	for _, info := range tasks {
-		ex.addTask(&task{info: info, record: newTaskRecord(info, fw.info.GetId(), a.agentID), queued: true})
+		record := newTaskRecord(info, fw.info.GetId(), a.agentID)
+		// The tasks of a group name no executor; their record names the
+		// one they run on, as the master's does.
+		record.ExecutorId = proto.CloneOf(ex.info.GetExecutorId())
+		ex.addTask(&task{info: info, record: record, queued: true})
 	}
-	if ex.state == executorRunning && ex.conn != nil {
+	switch {
+	case ex.kind == defaultExecutor && ex.state == executorRunning:
+		// A task group sent to a running default executor joins it.
+		a.launchGroup(fw, ex, l)
+	case ex.state == executorRunning && ex.conn != nil:
 		a.deliver(ex, l)
-	} else {
+	default:
 		ex.queue = append(ex.queue, l)
 	}
 	if start {
@@ -224,7 +244,7 @@ func (a *Agent) killTask(frameworkID string, taskID *mesospb.TaskID, policy *mes
 		}))
 		return
 	}
-	if ex.commandTask {
+	if ex.kind == commandExecutor {
 		a.killCommandTask(fw, ex, t, policy)
 		return
 	}
@@ -237,6 +257,8 @@ func (a *Agent) killTask(frameworkID string, taskID *mesospb.TaskID, policy *mes
 			log.Info("shutting down executor: all its tasks were killed before delivery", "executor_id", ex.id)
 			a.shutdownExecutor(fw, ex)
 		}
+	case ex.kind == defaultExecutor:
+		a.killGroupTask(fw, ex, t, policy)
 	default:
 		a.sendToExecutor(ex, &executorpb.Event{
 			Type: executorpb.Event_KILL.Enum(),
@@ -262,6 +284,7 @@ func (a *Agent) killQueuedTask(fw *framework, ex *executor, taskID string) {
 			continue
 		}
 		t.queued = false
+		t.ended = true
 		a.statusUpdate(fw.id, ex, t, a.newStatus(t.info.GetTaskId(), ex.id, statusSpec{
 			state:   mesospb.TaskState_TASK_KILLED,
 			source:  mesospb.TaskStatus_SOURCE_AGENT,
@@ -402,7 +425,7 @@ func (a *Agent) acknowledge(frameworkID, taskID string, uuid []byte) {
 		t.record.StatusUpdateState = nil
 		t.record.StatusUpdateUuid = nil
 	}
-	if ex != nil && !ex.commandTask && ack.Update.Status.GetSource() == mesospb.TaskStatus_SOURCE_EXECUTOR {
+	if ex != nil && ex.kind == customExecutor && ack.Update.Status.GetSource() == mesospb.TaskStatus_SOURCE_EXECUTOR {
 		a.sendToExecutor(ex, &executorpb.Event{
 			Type: executorpb.Event_ACKNOWLEDGED.Enum(),
 			Acknowledged: &executorpb.Event_Acknowledged{
@@ -413,6 +436,7 @@ func (a *Agent) acknowledge(frameworkID, taskID string, uuid []byte) {
 	}
 	if ack.Terminal && t != nil {
 		ex.completeTask(taskID)
+		a.endDefaultExecutorIfIdle(fw, ex)
 		a.removeExecutorIfDone(fw, ex)
 	}
 	a.forward(ack.Forward)

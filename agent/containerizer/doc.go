@@ -7,6 +7,9 @@
 //
 //	<work_dir>/slaves/<agent>/frameworks/<fw>/executors/<ex>/runs/<container>
 //
+// and the tasks of a default executor each have a sandbox of their own in
+// their executor's, tasks/<task id> (TaskSandboxPath, CreateTaskSandbox).
+//
 // Launch starts a ProcessSpec, the plain-Go form of a Mesos CommandInfo:
 // a shell command (/bin/sh -c) or an executable with its full argv, an
 // environment composed by the caller (ExecutorEnvironment.Vars gives the

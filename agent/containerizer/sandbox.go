@@ -149,3 +149,39 @@ func CreateSandbox(workDir, agentID, frameworkID, executorID, containerID string
 	}
 	return sandbox, nil
 }
+
+// TasksDirectory is the directory of an executor's sandbox that holds the
+// sandboxes of the tasks a default executor runs, one per task:
+// <sandbox>/tasks/<task id>. Mesos's default executor makes the same
+// path (a link to the task's nested container sandbox) for the web UI.
+const TasksDirectory = "tasks"
+
+// TaskSandboxPath returns the sandbox of a task that runs nested in an
+// executor's sandbox: <executorSandbox>/tasks/<taskID>. The task ID is
+// validated like an executor ID, so the result stays inside the executor's
+// sandbox.
+func TaskSandboxPath(executorSandbox, taskID string) (string, error) {
+	if executorSandbox == "" {
+		return "", fmt.Errorf("%w: the executor sandbox must not be empty", ErrInvalidID)
+	}
+	if err := validateID("task ID", taskID); err != nil {
+		return "", err
+	}
+	return filepath.Join(executorSandbox, TasksDirectory, taskID), nil
+}
+
+// CreateTaskSandbox creates a task's sandbox inside its executor's (see
+// TaskSandboxPath), mode 0750 like the executor's, and returns its path.
+func CreateTaskSandbox(executorSandbox, taskID string) (string, error) {
+	sandbox, err := TaskSandboxPath(executorSandbox, taskID)
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(sandbox, 0o750); err != nil {
+		return "", fmt.Errorf("containerizer: create task sandbox: %w", err)
+	}
+	if err := os.Chmod(sandbox, 0o750); err != nil {
+		return "", fmt.Errorf("containerizer: create task sandbox: %w", err)
+	}
+	return sandbox, nil
+}

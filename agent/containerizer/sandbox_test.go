@@ -122,3 +122,29 @@ func assertLatest(t *testing.T, latest, want string) {
 		t.Errorf("latest -> %q, want %q", got, wantReal)
 	}
 }
+
+func TestCreateTaskSandboxNestsTasksInTheExecutorSandbox(t *testing.T) {
+	executor := t.TempDir()
+	got, err := CreateTaskSandbox(executor, "web.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(executor, "tasks", "web.1"); got != want {
+		t.Errorf("task sandbox %q, want %q", got, want)
+	}
+	info, err := os.Stat(got)
+	if err != nil || !info.IsDir() || info.Mode().Perm() != 0o750 {
+		t.Errorf("task sandbox %v, %v; want a 0750 directory", info, err)
+	}
+	if _, err := CreateTaskSandbox(executor, "web.1"); err != nil {
+		t.Errorf("CreateTaskSandbox again: %v", err)
+	}
+	for _, bad := range []string{"", ".", "..", "../escape", `a\b`, "t\n"} {
+		if _, err := CreateTaskSandbox(executor, bad); !errors.Is(err, ErrInvalidID) {
+			t.Errorf("CreateTaskSandbox(%q) = %v, want ErrInvalidID", bad, err)
+		}
+	}
+	if _, err := TaskSandboxPath("", "t"); !errors.Is(err, ErrInvalidID) {
+		t.Errorf("TaskSandboxPath without an executor sandbox = %v, want ErrInvalidID", err)
+	}
+}
