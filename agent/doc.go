@@ -44,7 +44,7 @@
 //     (UPDATE, HEARTBEAT, MESSAGE, EXECUTOR_EXITED);
 //   - HTTP handlers: executor and operator calls are answered from the
 //     loop; an executor's SUBSCRIBE stream is written by its handler
-//     goroutine from a queue the loop fills (executorConn);
+//     goroutine from a queue the loop fills (executorConn, a wire.EventStream);
 //   - workers: sandbox preparation and fetching, process launches (a few
 //     at a time), process waiters, kills and timers report their outcome
 //     back to the loop. Each outcome names the executor run (its container

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sync"
-	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -28,10 +26,6 @@ const ExecutorAPIPath = "/api/v1/executor"
 
 // maxCallSize bounds a call's body.
 const maxCallSize = recordio.DefaultMaxRecordSize
-
-// executorEventBuffer is how many events may wait for a slow executor
-// before its stream is closed.
-const executorEventBuffer = 1024
 
 // ErrInvalidExecutorCall reports an executor call that breaks the executor
 // API's rules (Mesos's validateExecutorCall); the executor gets a 400.
@@ -165,8 +159,7 @@ func (a *Agent) serveExecutorStream(w http.ResponseWriter, r *http.Request, call
 	conn := &executorConn{
 		frameworkID: call.GetFrameworkId().GetValue(),
 		executorID:  call.GetExecutorId().GetValue(),
-		events:      make(chan *executorpb.Event, executorEventBuffer),
-		closed:      make(chan struct{}),
+		EventStream: wire.NewEventStream("", codec, executorHeartbeat, a.cfg.ExecutorHeartbeatInterval),
 	}
 	var result error
 	if err := a.query(func() { result = a.subscribe(call, conn) }); err != nil {
@@ -178,70 +171,20 @@ func (a *Agent) serveExecutorStream(w http.ResponseWriter, r *http.Request, call
 		writeError(w, apiErr.code, apiErr.msg)
 		return
 	}
-
-	w.Header().Set("Content-Type", codec.MediaType())
-	w.WriteHeader(http.StatusOK)
-	records := recordio.NewWriter(w)
-	write := func(event *executorpb.Event) error {
-		data, err := codec.Marshal(event)
-		if err != nil {
-			a.log.Error("cannot encode executor event", "event", event.GetType().String(), "err", err)
-			return nil // skip it; the stream itself is fine
-		}
-		return records.WriteRecord(data)
-	}
-	heartbeat := time.NewTicker(a.cfg.ExecutorHeartbeatInterval)
-	defer heartbeat.Stop()
-	var err error
-	for err == nil {
-		select {
-		case event := <-conn.events:
-			err = write(event)
-		case <-heartbeat.C:
-			err = write(&executorpb.Event{Type: executorpb.Event_HEARTBEAT.Enum()})
-		case <-conn.closed:
-			// The loop ended the stream; whatever it queued before goes out
-			// first (a SHUTDOWN, typically).
-			for {
-				select {
-				case event := <-conn.events:
-					if write(event) != nil {
-						return
-					}
-				default:
-					return
-				}
-			}
-		case <-r.Context().Done():
-			err = r.Context().Err()
-		}
-	}
+	err := conn.Serve(w, r, nil)
 	a.log.Info("executor disconnected", "framework_id", conn.frameworkID, "executor_id", conn.executorID, "err", err)
 	a.post(func() { a.executorDisconnected(conn) })
 }
 
-// executorConn is the event stream of one SUBSCRIBE. The loop sends on it
-// and closes it; the handler goroutine writes the events out.
+func executorHeartbeat() proto.Message {
+	return &executorpb.Event{Type: executorpb.Event_HEARTBEAT.Enum()}
+}
+
+// executorConn is the event stream of one SUBSCRIBE: the loop queues
+// events (Send) and ends it (Close); the handler goroutine writes them out.
 type executorConn struct {
 	frameworkID, executorID string
-	events                  chan *executorpb.Event
-	closed                  chan struct{}
-	closeOnce               sync.Once
-}
-
-// send queues an event without blocking; false means the buffer is full.
-func (c *executorConn) send(event *executorpb.Event) bool {
-	select {
-	case c.events <- event:
-		return true
-	default:
-		return false
-	}
-}
-
-// close ends the stream once the queued events are written.
-func (c *executorConn) close() {
-	c.closeOnce.Do(func() { close(c.closed) })
+	*wire.EventStream
 }
 
 // The functions below run on the loop.
@@ -270,8 +213,8 @@ func (a *Agent) subscribe(call *executorpb.Call, conn *executorConn) error {
 	log := a.log.With("framework_id", fw.id, "executor_id", ex.id)
 	if a.terminating || fw.terminating || ex.state == executorTerminating || ex.state == executorTerminated {
 		log.Warn("executor subscribed while shutting down; telling it to shut down")
-		conn.send(&executorpb.Event{Type: executorpb.Event_SHUTDOWN.Enum()})
-		conn.close()
+		conn.Send(&executorpb.Event{Type: executorpb.Event_SHUTDOWN.Enum()})
+		conn.Close()
 		return nil
 	}
 	if ex.proc == nil && !ex.launching {
@@ -282,7 +225,7 @@ func (a *Agent) subscribe(call *executorpb.Call, conn *executorConn) error {
 	}
 	if ex.conn != nil {
 		log.Warn("executor subscribed again; closing its previous stream")
-		ex.conn.close()
+		ex.conn.Close()
 	}
 	if ex.registrationTimer != nil {
 		ex.registrationTimer.Stop()
@@ -390,7 +333,7 @@ func (a *Agent) executorUpdate(fw *framework, ex *executor, status *mesospb.Task
 // executorDisconnected forgets a stream the executor closed. The executor
 // stays: it may subscribe again, and tasks for it queue up meanwhile.
 func (a *Agent) executorDisconnected(conn *executorConn) {
-	conn.close()
+	conn.Close()
 	if ex := a.executor(conn.frameworkID, conn.executorID); ex != nil && ex.conn == conn {
 		ex.conn = nil
 	}

@@ -350,7 +350,7 @@ func (a *Agent) executorTerminated(fw *framework, ex *executor, status *containe
 	ex.state = executorTerminated
 	ex.stopTimers()
 	if ex.conn != nil {
-		ex.conn.close()
+		ex.conn.Close()
 		ex.conn = nil
 	}
 	ex.queue = nil
@@ -500,10 +500,10 @@ func (a *Agent) sendToExecutor(ex *executor, event *executorpb.Event) {
 			"executor_id", ex.id, "event", event.GetType().String())
 		return
 	}
-	if !ex.conn.send(event) {
+	if !ex.conn.Send(event) {
 		a.log.Warn("executor is not reading its event stream; closing it", "framework_id", ex.frameworkID,
 			"executor_id", ex.id)
-		ex.conn.close()
+		ex.conn.Close()
 		ex.conn = nil
 	}
 }
@@ -571,7 +571,7 @@ func (a *Agent) closeExecutorStreams() {
 	for _, fw := range a.frameworks {
 		for _, ex := range fw.executors {
 			if ex.conn != nil {
-				ex.conn.close()
+				ex.conn.Close()
 				ex.conn = nil
 			}
 		}

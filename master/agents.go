@@ -55,7 +55,7 @@ func (m *Master) handleAgentCall(call *clusterpb.Call, streamID string) error {
 	switch {
 	case a == nil:
 		return httpErrorf(http.StatusForbidden, "Agent %s is not registered", call.GetAgentId().GetValue())
-	case a.stream == nil || streamID != a.stream.id:
+	case a.stream == nil || streamID != a.stream.ID:
 		return httpErrorf(http.StatusForbidden, "Stream id %q is not the agent's current stream; register again", streamID)
 	}
 	a.lastSeen = time.Now()
@@ -87,7 +87,7 @@ func (m *Master) handleAgentCall(call *clusterpb.Call, streamID string) error {
 
 // registerHTTP handles REGISTER and then streams the agent's events.
 func (m *Master) registerHTTP(w http.ResponseWriter, r *http.Request, codec wire.Codec, reg *clusterpb.Call_Register) {
-	var stream *eventStream
+	var stream *wire.EventStream
 	var agentID string
 	var regErr error
 	err := m.do(r.Context(), func() { stream, agentID, regErr = m.register(codec, reg) })
@@ -98,7 +98,7 @@ func (m *Master) registerHTTP(w http.ResponseWriter, r *http.Request, codec wire
 		writeError(w, err)
 		return
 	}
-	err = stream.serve(w, r, func(h http.Header) { h.Set(agentStreamHeader, stream.id) })
+	err = stream.Serve(w, r, func(h http.Header) { h.Set(agentStreamHeader, stream.ID) })
 	if err != nil {
 		_ = m.do(context.Background(), func() {
 			if a := m.agents[agentID]; a != nil && a.stream == stream {
@@ -114,7 +114,7 @@ func agentHeartbeat() proto.Message {
 
 // register admits a new agent or re-admits a known one, reconciling the
 // tasks it reports with what the master knows.
-func (m *Master) register(codec wire.Codec, reg *clusterpb.Call_Register) (*eventStream, string, error) {
+func (m *Master) register(codec wire.Codec, reg *clusterpb.Call_Register) (*wire.EventStream, string, error) {
 	info := proto.Clone(reg.GetAgentInfo()).(*mesospb.AgentInfo)
 	total, err := resources.FromProto(info.GetResources())
 	if err != nil {
@@ -145,7 +145,7 @@ func (m *Master) register(codec wire.Codec, reg *clusterpb.Call_Register) (*even
 		m.log.Info("agent registered", "agent", id, "hostname", info.GetHostname(), "endpoint", reg.GetEndpoint(), "resources", total.String())
 	} else {
 		if a.stream != nil {
-			a.stream.close()
+			a.stream.Close()
 		}
 		m.rescindOffersOn(a, now)
 		m.logAllocErr(m.alloc.RemoveAgent(id))
@@ -170,7 +170,7 @@ func (m *Master) register(codec wire.Codec, reg *clusterpb.Call_Register) (*even
 	m.logAllocErr(m.alloc.AddAgent(id, total, m.usedOn(a)))
 	m.allocPending = true
 
-	stream.send(&clusterpb.Event{
+	stream.Send(&clusterpb.Event{
 		Type: clusterpb.Event_REGISTERED.Enum(),
 		Registered: &clusterpb.Event_Registered{
 			AgentId:                  info.GetId(),
@@ -315,7 +315,7 @@ func (m *Master) usedOn(a *agent) map[string]resources.Resources {
 // it; it becomes unreachable if it does not come back in time.
 func (m *Master) disconnectAgent(a *agent) {
 	if a.stream != nil {
-		a.stream.close()
+		a.stream.Close()
 		a.stream = nil
 	}
 	m.rescindOffersOn(a, time.Now())
@@ -341,7 +341,7 @@ func (m *Master) checkAgentHealth(now time.Time) {
 func (m *Master) markUnreachable(a *agent, now time.Time) {
 	m.log.Warn("agent unreachable", "agent", a.id, "hostname", a.info.GetHostname(), "silent_for", now.Sub(a.lastSeen).String())
 	if a.stream != nil {
-		a.stream.close()
+		a.stream.Close()
 		a.stream = nil
 	}
 	a.unreachableSince = now
@@ -418,7 +418,7 @@ func (m *Master) sendToAgent(a *agent, ev *clusterpb.Event) {
 	if a.stream == nil {
 		return
 	}
-	if !a.stream.send(ev) {
+	if !a.stream.Send(ev) {
 		m.disconnectAgent(a)
 	}
 }

@@ -26,14 +26,14 @@ const (
 // on the master's goroutine and then streams its events until either side
 // ends the stream.
 func (m *Master) subscribeHTTP(w http.ResponseWriter, r *http.Request, codec wire.Codec, sub *schedulerpb.Call_Subscribe) {
-	var stream *eventStream
+	var stream *wire.EventStream
 	var fwID string
 	err := m.do(r.Context(), func() { stream, fwID = m.subscribe(codec, sub) })
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	err = stream.serve(w, r, func(h http.Header) { h.Set("Mesos-Stream-Id", stream.id) })
+	err = stream.Serve(w, r, func(h http.Header) { h.Set("Mesos-Stream-Id", stream.ID) })
 	if err != nil {
 		// The scheduler went away (or the write failed): the framework is
 		// disconnected, unless it already re-subscribed on a new stream.
@@ -48,14 +48,14 @@ func (m *Master) subscribeHTTP(w http.ResponseWriter, r *http.Request, codec wir
 // subscribe registers a new framework or re-subscribes a known one. It
 // returns the stream to serve, with SUBSCRIBED (or ERROR, then closed)
 // already queued.
-func (m *Master) subscribe(codec wire.Codec, sub *schedulerpb.Call_Subscribe) (*eventStream, string) {
+func (m *Master) subscribe(codec wire.Codec, sub *schedulerpb.Call_Subscribe) (*wire.EventStream, string) {
 	info := proto.Clone(sub.GetFrameworkInfo()).(*mesospb.FrameworkInfo)
 	stream := newEventStream(codec, heartbeatEvent, m.cfg.HeartbeatInterval)
 	id := info.GetId().GetValue()
 
 	if old := m.removedFws[id]; old != nil {
-		stream.send(errorEvent("Framework has been removed"))
-		stream.close()
+		stream.Send(errorEvent("Framework has been removed"))
+		stream.Close()
 		return stream, id
 	}
 
@@ -67,8 +67,8 @@ func (m *Master) subscribe(codec wire.Codec, sub *schedulerpb.Call_Subscribe) (*
 		// new scheduler instance replaces the old one. Offers made to the
 		// old instance are withdrawn; it may not have seen them.
 		if fw.stream != nil {
-			fw.stream.send(errorEvent("Framework failed over"))
-			fw.stream.close()
+			fw.stream.Send(errorEvent("Framework failed over"))
+			fw.stream.Close()
 			fw.stream = nil
 		}
 		m.removeOffersOf(fw, false)
@@ -103,7 +103,7 @@ func (m *Master) subscribe(codec wire.Codec, sub *schedulerpb.Call_Subscribe) (*
 	m.logAllocErr(m.alloc.ActivateFramework(id))
 	m.allocPending = true
 
-	stream.send(&schedulerpb.Event{
+	stream.Send(&schedulerpb.Event{
 		Type: schedulerpb.Event_SUBSCRIBED.Enum(),
 		Subscribed: &schedulerpb.Event_Subscribed{
 			FrameworkId:              &mesospb.FrameworkID{Value: ptr(id)},
@@ -126,7 +126,7 @@ func (m *Master) subscribe(codec wire.Codec, sub *schedulerpb.Call_Subscribe) (*
 // and removal once its failover timeout passes.
 func (m *Master) disconnectFramework(fw *framework, why string) {
 	if fw.stream != nil {
-		fw.stream.close()
+		fw.stream.Close()
 		fw.stream = nil
 	}
 	fw.disconnectedAt = time.Now()
@@ -177,7 +177,7 @@ func (m *Master) removeFramework(fw *framework, why string) {
 	}
 	m.logAllocErr(m.alloc.RemoveFramework(fw.id))
 	if fw.stream != nil {
-		fw.stream.close()
+		fw.stream.Close()
 		fw.stream = nil
 	}
 	for _, t := range fw.tasks {
@@ -265,7 +265,7 @@ func (m *Master) sendToFramework(fw *framework, ev *schedulerpb.Event) {
 	if fw.stream == nil {
 		return
 	}
-	if !fw.stream.send(ev) {
+	if !fw.stream.Send(ev) {
 		m.disconnectFramework(fw, "event stream closed or too far behind")
 	}
 }

@@ -231,12 +231,12 @@ func (m *Master) do(ctx context.Context, f func()) error {
 func (m *Master) shutdown() {
 	for _, fw := range m.frameworks {
 		if fw.stream != nil {
-			fw.stream.close()
+			fw.stream.Close()
 		}
 	}
 	for _, a := range m.agents {
 		if a.stream != nil {
-			a.stream.close()
+			a.stream.Close()
 		}
 	}
 	m.log.Info("master stopped")

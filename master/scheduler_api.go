@@ -136,7 +136,7 @@ func (m *Master) checkFrameworkCall(frameworkID, streamID string) (*framework, e
 	if streamID == "" {
 		return nil, httpErrorf(http.StatusBadRequest, "All non-subscribe calls should include the 'Mesos-Stream-Id' header")
 	}
-	if streamID != fw.stream.id {
+	if streamID != fw.stream.ID {
 		return nil, httpErrorf(http.StatusBadRequest,
 			"The stream ID '%s' included in this request didn't match the stream ID currently associated with framework ID %s",
 			streamID, fw.id)

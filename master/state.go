@@ -6,6 +6,7 @@ import (
 
 	mesospb "agora/api/mesos/v1"
 	"agora/resources"
+	"agora/wire"
 )
 
 // framework is a registered framework, connected or not.
@@ -17,7 +18,7 @@ type framework struct {
 	registered time.Time
 
 	// stream is the current scheduler stream; nil while disconnected.
-	stream *eventStream
+	stream *wire.EventStream
 	// disconnectedAt is when the stream went away; the framework is removed
 	// once failover_timeout has passed since.
 	disconnectedAt time.Time
@@ -102,7 +103,7 @@ type agent struct {
 	registered time.Time
 	lastSeen   time.Time
 	// stream is the cluster stream; nil while the agent is disconnected.
-	stream *eventStream
+	stream *wire.EventStream
 	// unreachableSince is set when the agent stopped heart-beating; its
 	// tasks were reported UNREACHABLE (or LOST).
 	unreachableSince time.Time
