@@ -218,7 +218,7 @@ func (l *launch) launchGroup(exec *mesospb.ExecutorInfo, group *mesospb.TaskGrou
 		Type: clusterpb.Event_RUN_TASK_GROUP.Enum(),
 		RunTaskGroup: &clusterpb.Event_RunTaskGroup{
 			FrameworkInfo: l.fw.info,
-			Executor:      l.withFrameworkID(exec),
+			Executor:      l.agentExecutor(exec),
 			TaskGroup:     &mesospb.TaskGroupInfo{Tasks: tasks},
 		},
 	})
@@ -367,11 +367,17 @@ func (l *launch) agentTask(info *mesospb.TaskInfo) *mesospb.TaskInfo {
 		out.Resources, _ = t.resources.ToProto(resources.Format{})
 	}
 	if out.Executor != nil {
-		out.Executor = l.withFrameworkID(out.Executor)
-		_, execRes, err := l.allocated(out.Executor.GetResources(), "Executor")
-		if err == nil {
-			out.Executor.Resources, _ = execRes.ToProto(resources.Format{})
-		}
+		out.Executor = l.agentExecutor(out.Executor)
+	}
+	return out
+}
+
+// agentExecutor is the ExecutorInfo sent to the agent: framework id set and
+// resources in the agent's (post-refinement, allocated) format.
+func (l *launch) agentExecutor(exec *mesospb.ExecutorInfo) *mesospb.ExecutorInfo {
+	out := proto.Clone(l.withFrameworkID(exec)).(*mesospb.ExecutorInfo)
+	if _, execRes, err := l.allocated(out.GetResources(), "Executor"); err == nil {
+		out.Resources, _ = execRes.ToProto(resources.Format{})
 	}
 	return out
 }

@@ -244,6 +244,23 @@ func (m *Master) reconcileAgentTasks(a *agent, reg *clusterpb.Call_Register, was
 			m.sendMasterUpdate(fw, st)
 		}
 	}
+	// Executors the agent runs that the master does not know (it restarted):
+	// adopt them so their resources are accounted for until they exit.
+	for _, info := range reg.GetExecutors() {
+		fw := m.frameworks[info.GetFrameworkId().GetValue()]
+		execID := info.GetExecutorId().GetValue()
+		if fw == nil || fw.executors[a.id][execID] != nil {
+			continue
+		}
+		rs, err := resources.FromProto(info.GetResources())
+		if err != nil {
+			m.log.Warn("agent reported an executor with invalid resources", "agent", a.id, "executor", execID, "error", err)
+		}
+		if fw.executors[a.id] == nil {
+			fw.executors[a.id] = map[string]*executor{}
+		}
+		fw.executors[a.id][execID] = &executor{info: proto.Clone(info).(*mesospb.ExecutorInfo), agentID: a.id, resources: rs}
+	}
 	// The master's tasks on this agent that the agent does not have.
 	for fwID, ts := range a.tasks {
 		fw := m.frameworks[fwID]
