@@ -312,14 +312,16 @@ func (a *Agent) registerCall() *clusterpb.Call {
 		Endpoint:  proto.String(a.endpoint),
 		Version:   proto.String(Version),
 	}
+	// Copies: the call is encoded on the client's goroutine while the loop
+	// goes on changing its records.
 	for _, fw := range a.orderedFrameworks() {
-		reg.Frameworks = append(reg.Frameworks, fw.info)
+		reg.Frameworks = append(reg.Frameworks, proto.CloneOf(fw.info))
 		for _, ex := range fw.orderedExecutors() {
 			if ex.kind != commandExecutor && ex.state != executorTerminated {
-				reg.Executors = append(reg.Executors, ex.info)
+				reg.Executors = append(reg.Executors, proto.CloneOf(ex.info))
 			}
 			for _, t := range ex.orderedTasks() {
-				reg.Tasks = append(reg.Tasks, t.record)
+				reg.Tasks = append(reg.Tasks, proto.CloneOf(t.record))
 			}
 		}
 	}

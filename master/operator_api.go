@@ -10,6 +10,7 @@ import (
 	mesospb "agora/api/mesos/v1"
 	masterpb "agora/api/mesos/v1/master"
 	"agora/resources"
+	"agora/wire"
 )
 
 func serveHealth(w http.ResponseWriter, r *http.Request) {
@@ -53,16 +54,26 @@ func (m *Master) serveOperator(w http.ResponseWriter, r *http.Request) {
 		resp = &masterpb.Response{Type: masterpb.Response_GET_MASTER.Enum(),
 			GetMaster: &masterpb.Response_GetMaster{MasterInfo: m.info, StartTime: ptr(seconds(m.start)), ElectedTime: ptr(seconds(m.start))}}
 	case masterpb.Call_GET_STATE, masterpb.Call_GET_AGENTS, masterpb.Call_GET_FRAMEWORKS, masterpb.Call_GET_TASKS, masterpb.Call_GET_EXECUTORS:
-		err = m.do(r.Context(), func() { resp = m.operatorRead(call.GetType()) })
+		// The response shares messages with the master's state (tasks,
+		// offers), so it is encoded on the master's goroutine too.
+		var b []byte
+		var encErr error
+		if err := m.do(r.Context(), func() { b, encErr = codec.Marshal(m.operatorRead(call.GetType())) }); err != nil {
+			writeError(w, err)
+			return
+		}
+		writeEncoded(w, codec, b, encErr)
+		return
 	default:
 		writeError(w, httpErrorf(http.StatusNotImplemented, "Call %s is not implemented yet", call.GetType()))
 		return
 	}
-	if err != nil {
-		writeError(w, err)
-		return
-	}
 	b, err := codec.Marshal(resp)
+	writeEncoded(w, codec, b, err)
+}
+
+// writeEncoded answers with an encoded response, or 500 if encoding failed.
+func writeEncoded(w http.ResponseWriter, codec wire.Codec, b []byte, err error) {
 	if err != nil {
 		writeError(w, httpErrorf(http.StatusInternalServerError, "encode response: %v", err))
 		return
