@@ -205,12 +205,8 @@ func (a *Agent) watchTask(fw *framework, ex *executor, t *task) {
 // (the Mesos executors' reaped() and waited()): KILLED if the agent killed
 // it, FINISHED on exit 0, FAILED otherwise.
 func (a *Agent) taskExited(frameworkID, executorID, containerID, taskID string, status containerizer.ExitStatus) {
-	fw, ex := a.executorRun(frameworkID, executorID, containerID)
-	if ex == nil {
-		return
-	}
-	t := ex.tasks[taskID]
-	if t == nil || t.ended {
+	fw, ex, t := a.liveTask(frameworkID, executorID, containerID, taskID)
+	if t == nil {
 		return
 	}
 	a.log.Info("task process ended", "framework_id", frameworkID, "executor_id", executorID, "task_id", taskID,

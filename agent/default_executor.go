@@ -106,12 +106,8 @@ func (a *Agent) prepareTask(fw *framework, ex *executor, t *task) {
 // not be prepared is TASK_FAILED, as the default executor reports a nested
 // container that failed to launch.
 func (a *Agent) taskPrepared(frameworkID, executorID, containerID, taskID, sandbox, problem string) {
-	fw, ex := a.executorRun(frameworkID, executorID, containerID)
-	if ex == nil {
-		return
-	}
-	t := ex.tasks[taskID]
-	if t == nil || t.ended {
+	fw, ex, t := a.liveTask(frameworkID, executorID, containerID, taskID)
+	if t == nil {
 		return
 	}
 	t.cancelPrepare = nil

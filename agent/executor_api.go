@@ -140,17 +140,25 @@ func (a *Agent) serveExecutorAPI(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusAccepted)
 		return
 	}
+	if a.callOnLoop(w, func() error { return a.executorCall(call) }) {
+		w.WriteHeader(http.StatusAccepted)
+	}
+}
+
+// callOnLoop runs f on the loop. When f fails (or the agent is stopping) it
+// answers the request with the error's status and returns false.
+func (a *Agent) callOnLoop(w http.ResponseWriter, f func() error) bool {
 	var result error
-	if err := a.query(func() { result = a.executorCall(call) }); err != nil {
+	if err := a.query(func() { result = f() }); err != nil {
 		writeError(w, http.StatusServiceUnavailable, "Agent is shutting down")
-		return
+		return false
 	}
 	var apiErr *apiError
 	if errors.As(result, &apiErr) {
 		writeError(w, apiErr.code, apiErr.msg)
-		return
+		return false
 	}
-	w.WriteHeader(http.StatusAccepted)
+	return true
 }
 
 // serveExecutorStream answers SUBSCRIBE with the executor's event stream
@@ -161,14 +169,7 @@ func (a *Agent) serveExecutorStream(w http.ResponseWriter, r *http.Request, call
 		executorID:  call.GetExecutorId().GetValue(),
 		EventStream: wire.NewEventStream("", codec, executorHeartbeat, a.cfg.ExecutorHeartbeatInterval),
 	}
-	var result error
-	if err := a.query(func() { result = a.subscribe(call, conn) }); err != nil {
-		writeError(w, http.StatusServiceUnavailable, "Agent is shutting down")
-		return
-	}
-	var apiErr *apiError
-	if errors.As(result, &apiErr) {
-		writeError(w, apiErr.code, apiErr.msg)
+	if !a.callOnLoop(w, func() error { return a.subscribe(call, conn) }) {
 		return
 	}
 	err := conn.Serve(w, r, nil)

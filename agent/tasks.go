@@ -500,6 +500,20 @@ func (a *Agent) executor(frameworkID, executorID string) *executor {
 
 // executorRun returns the executor only if it is still the run named by
 // containerID: events of an earlier run are stale.
+// liveTask finds a task of an executor run that has not ended; a result
+// (a sandbox prepared, a process exited) for anything else is stale.
+func (a *Agent) liveTask(frameworkID, executorID, containerID, taskID string) (*framework, *executor, *task) {
+	fw, ex := a.executorRun(frameworkID, executorID, containerID)
+	if ex == nil {
+		return fw, nil, nil
+	}
+	t := ex.tasks[taskID]
+	if t == nil || t.ended {
+		return fw, ex, nil
+	}
+	return fw, ex, t
+}
+
 func (a *Agent) executorRun(frameworkID, executorID, containerID string) (*framework, *executor) {
 	fw := a.frameworks[frameworkID]
 	if fw == nil {

@@ -2,7 +2,6 @@ package master
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"net/http"
 	"strconv"
@@ -448,5 +447,3 @@ func splitHostPort(hostport string) (string, int) {
 	port, _ := strconv.Atoi(p)
 	return host, port
 }
-
-var _ = fmt.Sprintf

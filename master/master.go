@@ -13,7 +13,6 @@ import (
 
 	mesospb "agora/api/mesos/v1"
 	"agora/master/allocator"
-	"agora/resources"
 )
 
 // Version is the Mesos release whose APIs agora speaks; it is what the master
@@ -278,13 +277,4 @@ func localIPv4() uint32 {
 
 func ipString(ip uint32) string {
 	return fmt.Sprintf("%d.%d.%d.%d", byte(ip), byte(ip>>8), byte(ip>>16), byte(ip>>24))
-}
-
-// resourceSum is a small helper for the state endpoints.
-func resourceSum(rs ...resources.Resources) resources.Resources {
-	var out resources.Resources
-	for _, r := range rs {
-		out = out.Add(r)
-	}
-	return out
 }

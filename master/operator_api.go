@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -142,18 +143,18 @@ func (m *Master) allocatedOn(a *agent) resources.Resources {
 	return sum
 }
 
-func (m *Master) offeredOn(a *agent) resources.Resources {
-	var sum resources.Resources
+// offeredByAgent sums the outstanding offers by agent, in one pass.
+func (m *Master) offeredByAgent() map[string]resources.Resources {
+	out := map[string]resources.Resources{}
 	for _, o := range m.offers {
-		if o.agentID == a.id {
-			sum = sum.Add(o.total())
-		}
+		out[o.agentID] = out[o.agentID].Add(o.total())
 	}
-	return sum
+	return out
 }
 
 func (m *Master) getAgents() *masterpb.Response_GetAgents {
 	out := &masterpb.Response_GetAgents{}
+	offered := m.offeredByAgent()
 	for _, a := range m.sortedAgents() {
 		pb := &masterpb.Response_GetAgents_Agent{
 			AgentInfo:          a.info,
@@ -163,7 +164,7 @@ func (m *Master) getAgents() *masterpb.Response_GetAgents {
 			RegisteredTime:     timeInfo(a.registered),
 			TotalResources:     endpointFormat(a.total),
 			AllocatedResources: endpointFormat(m.allocatedOn(a).Unallocate()),
-			OfferedResources:   endpointFormat(m.offeredOn(a).Unallocate()),
+			OfferedResources:   endpointFormat(offered[a.id].Unallocate()),
 		}
 		if a.reachable() {
 			out.Agents = append(out.Agents, pb)
@@ -274,6 +275,7 @@ func (m *Master) serveState(w http.ResponseWriter, r *http.Request) {
 func (m *Master) legacyState() map[string]any {
 	var active, deactivated, unreachable int
 	slaves := []any{}
+	offered := m.offeredByAgent()
 	for _, a := range m.sortedAgents() {
 		switch {
 		case !a.reachable():
@@ -302,7 +304,7 @@ func (m *Master) legacyState() map[string]any {
 			"port":                 a.info.GetPort(),
 			"resources":            flatResources(a.total),
 			"used_resources":       flatResources(used),
-			"offered_resources":    flatResources(m.offeredOn(a).Unallocate()),
+			"offered_resources":    flatResources(offered[a.id].Unallocate()),
 			"reserved_resources":   reservedByRole(a.total),
 			"unreserved_resources": flatResources(a.total.Unreserved()),
 			"attributes":           attrs,
@@ -343,12 +345,12 @@ func (m *Master) legacyState() map[string]any {
 
 func (m *Master) flags() map[string]string {
 	return map[string]string{
-		"port":                    itoa(m.cfg.Port),
+		"port":                    strconv.Itoa(m.cfg.Port),
 		"hostname":                m.cfg.Hostname,
 		"offer_timeout":           durationFlag(m.cfg.OfferTimeout),
 		"allocation_interval":     durationFlag(m.cfg.AllocationInterval),
 		"agent_ping_timeout":      durationFlag(m.cfg.AgentPingTimeout),
-		"max_agent_ping_timeouts": itoa(m.cfg.MaxAgentPingTimeouts),
+		"max_agent_ping_timeouts": strconv.Itoa(m.cfg.MaxAgentPingTimeouts),
 		"heartbeat_interval":      durationFlag(m.cfg.HeartbeatInterval),
 	}
 }
@@ -437,7 +439,7 @@ func flatResources(rs resources.Resources) map[string]any {
 		case len(rs.Ranges(name)) > 0:
 			var parts []string
 			for _, r := range rs.Ranges(name) {
-				parts = append(parts, itoa64(r.Begin)+"-"+itoa64(r.End))
+				parts = append(parts, strconv.FormatUint(r.Begin, 10)+"-"+strconv.FormatUint(r.End, 10))
 			}
 			out[name] = "[" + strings.Join(parts, ", ") + "]"
 		case len(rs.Set(name)) > 0:
