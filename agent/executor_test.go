@@ -63,15 +63,33 @@ func (m *testMaster) waitMessages(want ...string) map[string]string {
 		missing[w] = true
 	}
 	var env map[string]string
-	for len(missing) > 0 {
-		msg := m.waitMessage()
+	claim := func(msg string) bool {
+		key := msg
 		if rest, ok := strings.CutPrefix(msg, "env:"); ok {
-			if err := json.Unmarshal([]byte(rest), &env); err != nil {
-				m.t.Fatalf("bad env message %q", msg)
+			key = "env"
+			if missing[key] {
+				if err := json.Unmarshal([]byte(rest), &env); err != nil {
+					m.t.Fatalf("bad env message %q", msg)
+				}
 			}
-			msg = "env"
 		}
-		delete(missing, msg)
+		if !missing[key] {
+			return false
+		}
+		delete(missing, key)
+		return true
+	}
+	kept := m.unclaimed[:0:0]
+	for _, msg := range m.unclaimed {
+		if !claim(msg) {
+			kept = append(kept, msg)
+		}
+	}
+	m.unclaimed = kept
+	for len(missing) > 0 {
+		if msg := m.waitMessage(); !claim(msg) {
+			m.unclaimed = append(m.unclaimed, msg)
+		}
 	}
 	return env
 }

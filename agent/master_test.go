@@ -44,9 +44,13 @@ type testMaster struct {
 	updates   chan *clusterpb.Call_Update
 	// early holds updates read while waiting for another task's; only the
 	// test goroutine uses it.
-	early    map[string][]*mesospb.TaskStatus
-	messages chan *clusterpb.Call_Message
-	exited   chan *clusterpb.Call_ExecutorExited
+	early map[string][]*mesospb.TaskStatus
+	// unclaimed holds messages read by waitMessages that it was not
+	// waiting for: the agent forwards messages on several senders, so they
+	// may arrive out of order.
+	unclaimed []string
+	messages  chan *clusterpb.Call_Message
+	exited    chan *clusterpb.Call_ExecutorExited
 }
 
 func newTestMaster(t *testing.T) *testMaster {
