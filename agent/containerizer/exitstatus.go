@@ -22,17 +22,23 @@ type ExitStatus struct {
 	// end is the result of a kill: Mesos reports such a task TASK_KILLED
 	// whatever its exit status.
 	Killed bool
+	// Unknown is set when a recovered process ended while no agent
+	// watched it and left no record of how (see Recover).
+	Unknown bool
 }
 
 // Exited reports whether the process exited rather than being signalled.
 func (s ExitStatus) Exited() bool { return s.Signal == 0 }
 
 // Success reports a zero exit code (Mesos's WSUCCEEDED): the task FINISHED.
-func (s ExitStatus) Success() bool { return s.Signal == 0 && s.Code == 0 }
+func (s ExitStatus) Success() bool { return !s.Unknown && s.Signal == 0 && s.Code == 0 }
 
 // String describes the status the way stout's WSTRINGIFY does:
 // "exited with status 3" or "terminated with signal Killed".
 func (s ExitStatus) String() string {
+	if s.Unknown {
+		return "ended while the agent was down, with an unknown exit status"
+	}
 	if s.Signal == 0 {
 		return fmt.Sprintf("exited with status %d", s.Code)
 	}

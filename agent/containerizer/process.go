@@ -3,6 +3,8 @@
 package containerizer
 
 import (
+	"bufio"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -80,32 +82,51 @@ type ProcessSpec struct {
 	// to the sandbox. Stdin is /dev/null.
 	StdoutPath string
 	StderrPath string
+	// StatusPath, if set, is where the process's exit status is written
+	// when it ends, even if no agent is watching then: Recover reads it.
+	// Its directory must exist.
+	StatusPath string
+	// CgroupProcs are cgroup.procs files of the cgroups the process is to
+	// run in; it joins them before its command starts.
+	CgroupProcs []string
 	// Logger receives the process's lifecycle events; nil means
 	// slog.Default().
 	Logger *slog.Logger
 }
 
-// Process is a launched process and everything it starts in its process
-// group and session, which together play the part of Mesos's container:
-// when the process ends, whatever it left running is killed, and Kill
-// ends them all.
+// Process is a launched process and everything it starts, which together
+// play the part of Mesos's container: when the process ends, whatever it
+// left running is killed, and Kill ends them all.
 //
-// Processes that call setsid themselves escape the container; containing
-// those takes cgroups.
+// Each Process is run by a supervisor (see supervisor_linux.go), a small
+// process of the agent's own binary that leads the container's session,
+// outlives the agent and finds the container's whole process tree, even
+// the parts that called setsid or double-forked. A Process from Recover is
+// a container an earlier agent launched.
 type Process struct {
-	pid  int
-	cmd  *exec.Cmd
-	log  *slog.Logger
-	done chan struct{}
+	pid       int    // the supervisor's: our handle on the container
+	startTime uint64 // the supervisor's start time, in clock ticks since boot
+	// leader is the command's PID (launched processes only).
+	leader     int
+	statusPath string
+	log        *slog.Logger
+	done       chan struct{}
 	// status is written once, before done is closed, and read only after.
 	status ExitStatus
 
+	// cmd and reports are a launched supervisor's: its exec.Cmd and the
+	// pipe it reports on.
+	cmd     *exec.Cmd
+	reports *bufio.Reader
+	// recovered is the handle on a recovered supervisor, which is not our
+	// child; it signals through a pidfd, so never another process.
+	recovered *os.Process
+
 	mu sync.Mutex
-	// exited is set once the leader has exited. From then on no signal is
-	// sent from Kill: supervise is destroying the container, and once the
-	// leader is reaped its PID, our process group ID, may be reused.
+	// exited is set once the container is gone. From then on no signal is
+	// sent from Kill: the supervisor's PID may be reused once reaped.
 	exited bool
-	// killed is set by the first Kill before the leader exited.
+	// killed is set by the first Kill before the process ended.
 	killed bool
 	// deadline is when a kill in progress escalates to SIGKILL, and
 	// escalation the timer that does it.
@@ -113,9 +134,9 @@ type Process struct {
 	escalation *time.Timer
 }
 
-// Launch starts spec's command in its sandbox, in a process group and
-// session of its own (like Mesos's POSIX launcher, which calls setsid), and
-// supervises it until it ends.
+// Launch starts spec's command in its sandbox, under a supervisor that
+// leads a session of its own (like Mesos's POSIX launcher, which calls
+// setsid), and watches it until it ends.
 func Launch(spec ProcessSpec) (*Process, error) {
 	log := spec.Logger
 	if log == nil {
@@ -148,34 +169,81 @@ func Launch(spec ProcessSpec) (*Process, error) {
 	}
 	defer stderr.Close()
 
-	cmd := &exec.Cmd{
-		Path:        path,
-		Args:        argv,
-		Env:         env, // never nil: a nil Env would inherit the agent's
-		Dir:         sandbox,
-		Stdout:      stdout, // *os.File: handed to the child, no copying goroutine
-		Stderr:      stderr,
-		SysProcAttr: sysProcAttr(cred),
+	sup := supervisorSpec{Path: path, Argv: argv, Env: env, Dir: sandbox,
+		StatusPath: spec.StatusPath, CgroupProcs: spec.CgroupProcs}
+	if cred != nil {
+		sup.UID, sup.GID, sup.Groups = &cred.Uid, cred.Gid, cred.Groups
 	}
-	if err := cmd.Start(); err != nil {
+	encoded, err := json.Marshal(sup)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidSpec, err)
+	}
+	reportR, reportW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrLaunch, err)
+	}
+	cmd := &exec.Cmd{
+		// /proc/self/exe is our binary even when its file was replaced or
+		// deleted since we started (an upgrade in progress).
+		Path: "/proc/self/exe",
+		Args: []string{supervisorArg0},
+		// The supervisor gets nothing of the agent's environment; the
+		// command gets exactly the spec's. GORACE spares race-enabled test
+		// binaries the race runtime's pause at exit.
+		Env:         []string{supervisorEnv + "=" + string(encoded), "GOMAXPROCS=1", "GORACE=atexit_sleep_ms=0"},
+		Dir:         sandbox,
+		Stdout:      stdout, // *os.File: handed down, no copying goroutine
+		Stderr:      stderr,
+		ExtraFiles:  []*os.File{reportW}, // fd 3
+		SysProcAttr: sysProcAttr(),
+	}
+	err = cmd.Start()
+	reportW.Close()
+	if err != nil {
+		reportR.Close()
+		return nil, fmt.Errorf("%w: supervisor for %s in %s: %w", ErrLaunch, path, sandbox, err)
+	}
+	reports := bufio.NewReader(reportR)
+	first, err := readReport(reports)
+	if err != nil || first.Started == 0 {
+		reportR.Close()
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if err == nil {
+			err = errors.New(first.Error)
+		}
 		return nil, fmt.Errorf("%w: %s in %s: %w", ErrLaunch, path, sandbox, err)
 	}
-	p := &Process{
-		pid:  cmd.Process.Pid,
-		cmd:  cmd,
-		log:  log.With("pid", cmd.Process.Pid),
-		done: make(chan struct{}),
+	startTime := uint64(0)
+	if st, ok := readStat(cmd.Process.Pid); ok {
+		startTime = st.startTime
 	}
-	p.log.Info("launched process", "sandbox", sandbox, "argv", argv, "user", spec.User)
+	p := &Process{
+		pid:        cmd.Process.Pid,
+		startTime:  startTime,
+		leader:     first.Started,
+		statusPath: spec.StatusPath,
+		cmd:        cmd,
+		reports:    reports,
+		log:        log.With("pid", first.Started),
+		done:       make(chan struct{}),
+	}
+	p.log.Info("launched process", "sandbox", sandbox, "argv", argv, "user", spec.User, "supervisor", p.pid)
 	go p.supervise()
 	return p, nil
 }
 
-// Pid is the process's ID, which is also its process group and session ID.
+// Pid is the PID of the process's supervisor, which leads the container's
+// session; with StartTime it identifies the container across agent
+// restarts (see Recover).
 func (p *Process) Pid() int { return p.pid }
 
-// Done is closed when the process has ended, been reaped, and nothing else
-// of its container is left running.
+// StartTime is when the supervisor started, in clock ticks since boot as
+// /proc/<pid>/stat says: a PID is reused, a PID and its start time are not.
+func (p *Process) StartTime() uint64 { return p.startTime }
+
+// Done is closed when the process has ended and nothing else of its
+// container is left running.
 func (p *Process) Done() <-chan struct{} { return p.done }
 
 // Wait blocks until Done and returns how the process ended.
@@ -215,14 +283,12 @@ func (p *Process) Kill(grace time.Duration) ExitStatus {
 				p.escalation.Stop()
 			}
 			p.log.Info("killing process", "signal", "SIGKILL")
-			p.signal(syscall.SIGKILL)
+			p.signal(sigKillTree)
 		case !p.killed:
 			p.killed = true
 			p.deadline = now.Add(grace)
 			p.log.Info("killing process", "signal", "SIGTERM", "grace_period", FormatDuration(grace))
 			p.signal(syscall.SIGTERM)
-			// A stopped process acts on SIGTERM only once it continues.
-			p.signal(syscall.SIGCONT)
 			p.escalation = time.AfterFunc(grace, p.escalate)
 		case now.Add(grace).Before(p.deadline):
 			p.deadline = now.Add(grace)
@@ -244,21 +310,40 @@ func (p *Process) escalate() {
 		return // ended in time, or a stale timer from before a Reset
 	}
 	p.log.Info("process outlived its kill grace period", "signal", "SIGKILL")
-	p.signal(syscall.SIGKILL)
+	p.signal(sigKillTree)
 }
 
-// signal sends sig to every process of the container. Callers hold p.mu and
-// have checked that the leader has not exited.
+// signal asks the supervisor to signal the container: SIGTERM passes
+// SIGTERM on to every process, sigKillTree SIGKILLs them all. Callers hold
+// p.mu and have checked that the container has not exited, so a launched
+// supervisor is at worst an unreaped zombie: its PID is not reused.
 func (p *Process) signal(sig syscall.Signal) {
-	if err := signalContainer(p.pid, sig); err != nil {
-		p.log.Warn("cannot signal process group", "signal", sig.String(), "err", err)
+	var err error
+	if p.recovered != nil {
+		err = p.recovered.Signal(sig)
+	} else {
+		err = syscall.Kill(p.pid, sig)
+	}
+	if err != nil && !errors.Is(err, os.ErrProcessDone) && !errors.Is(err, syscall.ESRCH) {
+		p.log.Warn("cannot signal the container's supervisor", "signal", sig.String(), "err", err)
 	}
 }
 
-// supervise waits for the leader to exit, kills what it left behind,
-// reaps it and publishes its status. It is the only reaper of the leader.
+// supervise waits for the supervisor's last report, reaps it and
+// publishes the command's status. It is the only reaper of the supervisor.
 func (p *Process) supervise() {
-	waitErr := waitExited(p.pid)
+	last, reportErr := readReport(p.reports)
+	if reportErr == nil && last.Exited == nil {
+		reportErr = fmt.Errorf("unexpected report %+v", last)
+	}
+	if reportErr != nil {
+		// The supervisor died without destroying the container (someone
+		// SIGKILLed it): kill what is left of the session ourselves. The
+		// supervisor is our unreaped child, so its PID, the session's ID,
+		// is not reused meanwhile.
+		p.log.Warn("the container's supervisor died; destroying what is left of its session", "err", reportErr)
+		p.destroySession()
+	}
 	p.mu.Lock()
 	p.exited = true
 	if p.escalation != nil {
@@ -267,38 +352,31 @@ func (p *Process) supervise() {
 	killed := p.killed
 	p.mu.Unlock()
 
-	// Mesos destroys a container when its executor ends (the POSIX
-	// launcher kills its session and process group), so nothing a task
-	// started in the background outlives it. The leader is a zombie until
-	// cmd.Wait below, so its PID, which names the process group and the
-	// session, cannot be reused meanwhile: these signals reach only the
-	// container's own processes.
-	if waitErr == nil {
-		p.destroyContainer()
-	} else {
-		// Someone else may have reaped the leader (an agent that ignores
-		// SIGCHLD has its children reaped by the kernel): its PID may be
-		// another process's by now, so leave the group alone.
-		p.log.Warn("cannot wait for process without reaping it; not destroying its container", "err", waitErr)
-	}
-
 	err := p.cmd.Wait()
 	var status ExitStatus
-	if ws, ok := waitStatus(p.cmd.ProcessState); ok {
-		status = exitStatusOf(ws)
-	} else {
+	switch ws, ok := waitStatus(p.cmd.ProcessState); {
+	case reportErr == nil:
+		status = last.Exited.status()
+	case ok:
+		status = exitStatusOf(ws) // the supervisor's own end, the best we know
+	default:
 		p.log.Error("cannot read exit status", "err", err)
 		status = ExitStatus{Code: -1}
 	}
+	p.finish(status, killed)
+}
+
+// finish publishes the process's status.
+func (p *Process) finish(status ExitStatus, killed bool) {
 	status.Killed = killed
 	p.status = status
 	p.log.Info("process ended", "status", status.String(), "killed", killed)
 	close(p.done)
 }
 
-// destroyContainer kills every live process left in the leader's process
-// group and session and waits until they are gone.
-func (p *Process) destroyContainer() {
+// destroySession kills every live process left in the supervisor's
+// session and waits until they are gone.
+func (p *Process) destroySession() {
 	deadline := time.Now().Add(containerGoneTimeout)
 	for {
 		// Signal before looking: a member may be forking.
@@ -457,4 +535,86 @@ func waitStatus(state *os.ProcessState) (syscall.WaitStatus, bool) {
 	}
 	ws, ok := state.Sys().(syscall.WaitStatus)
 	return ws, ok
+}
+
+// Recovery identifies a container an earlier agent launched: its
+// supervisor's PID and start time and the status path it was given, as
+// the agent checkpointed them.
+type Recovery struct {
+	Pid        int
+	StartTime  uint64
+	StatusPath string
+	Logger     *slog.Logger
+}
+
+// recoverPollInterval paces the checks for a recovered container's end: a
+// recovered supervisor is not our child, so there is no wait to block in.
+const recoverPollInterval = 50 * time.Millisecond
+
+// Recover re-attaches to a container launched by an earlier agent, as a
+// Mesos agent recovers its containers after a restart. If the supervisor
+// still runs, the Process is live: Kill and Wait work as for one Launch
+// returned. If it ended while no agent watched, the Process is already
+// done, with the exit status the supervisor left at StatusPath, or with
+// Unknown set if it left none (it was killed itself, or the machine
+// rebooted).
+func Recover(r Recovery) *Process {
+	log := r.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	p := &Process{pid: r.Pid, startTime: r.StartTime, statusPath: r.StatusPath,
+		log: log.With("pid", r.Pid), done: make(chan struct{})}
+	// Open a pidfd first, then check the start time: if it matches, the
+	// handle is on our supervisor and no later reuse of the PID can
+	// redirect its signals.
+	proc, err := os.FindProcess(r.Pid)
+	if err == nil && p.isOurs() {
+		p.recovered = proc
+		p.log.Info("recovered process")
+		go p.watchRecovered()
+		return p
+	}
+	if proc != nil {
+		proc.Release()
+	}
+	p.exited = true
+	p.finish(p.checkpointedStatus(), false)
+	return p
+}
+
+// isOurs reports whether our supervisor still runs: the PID is alive, not
+// a zombie, and started when ours did.
+func (p *Process) isOurs() bool {
+	st, ok := readStat(p.pid)
+	return ok && st.startTime == p.startTime && st.state != 'Z' && st.state != 'X'
+}
+
+// watchRecovered waits for a recovered supervisor to end.
+func (p *Process) watchRecovered() {
+	for p.isOurs() {
+		time.Sleep(recoverPollInterval)
+	}
+	p.mu.Lock()
+	p.exited = true
+	if p.escalation != nil {
+		p.escalation.Stop()
+	}
+	killed := p.killed
+	p.mu.Unlock()
+	p.recovered.Release()
+	p.finish(p.checkpointedStatus(), killed)
+}
+
+// checkpointedStatus is the status a supervisor left, or Unknown.
+func (p *Process) checkpointedStatus() ExitStatus {
+	if p.statusPath == "" {
+		return ExitStatus{Code: -1, Unknown: true}
+	}
+	status, err := readStatusFile(p.statusPath)
+	if err != nil {
+		p.log.Warn("the process ended without leaving its exit status", "err", err)
+		return ExitStatus{Code: -1, Unknown: true}
+	}
+	return status
 }

@@ -8,14 +8,14 @@ import (
 	"os/user"
 	"strconv"
 	"syscall"
-	"unsafe"
 )
 
-// sysProcAttr puts the process in a new session, and so in a new process
+// sysProcAttr puts a supervisor in a new session, and so in a new process
 // group whose ID is its PID (Mesos's POSIX launcher does the same with
-// setsid). The session also detaches it from the agent's terminal.
-func sysProcAttr(cred *syscall.Credential) *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{Setsid: true, Credential: cred}
+// setsid). The session also detaches the container from the agent's
+// terminal, so a Ctrl-C meant for the agent does not reach it.
+func sysProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setsid: true}
 }
 
 // credential returns who the process runs as: nil for the agent's own user,
@@ -70,40 +70,6 @@ func credential(name string, euid int) (*syscall.Credential, error) {
 	return cred, nil
 }
 
-// Linux waitid(2) constants the syscall package lacks.
-const (
-	pPID    = 1
-	wNOWAIT = 0x01000000
-)
-
-// waitExited blocks until the process pid has exited, but leaves it a
-// zombie for cmd.Wait to reap: while it is unreaped its PID, which is also
-// the ID of its process group and session, cannot be reused, so signalling
-// the group stays safe. (os.Process does the same before it reaps.)
-func waitExited(pid int) error {
-	var info [128]byte // siginfo_t
-	for {
-		_, _, errno := syscall.Syscall6(syscall.SYS_WAITID, pPID, uintptr(pid),
-			uintptr(unsafe.Pointer(&info[0])), syscall.WEXITED|wNOWAIT, 0, 0)
-		if errno == syscall.EINTR {
-			continue
-		}
-		if errno != 0 {
-			return errno
-		}
-		return nil
-	}
-}
-
-// signalContainer sends sig to the process group leader leads and to the
-// members of its session that moved to process groups of their own (a shell
-// with job control does that), as Mesos's killtree signals groups and
-// sessions.
-func signalContainer(leader int, sig syscall.Signal) error {
-	_, err := signalAndList(leader, sig)
-	return err
-}
-
 // signalAndList signals every process of leader's container (its process
 // group, then session members that moved to groups of their own) and
 // returns the PIDs of those still alive, from one pass over /proc: the
@@ -128,16 +94,11 @@ func signalAndList(leader int, sig syscall.Signal) ([]int, error) {
 	return live, errors.Join(err, listErr)
 }
 
-// containerProcesses returns the PIDs of the live processes in leader's
-// process group or session. Zombies are dead and excluded: the leader
-// itself while it awaits reaping, and orphans awaiting their reaper.
-func containerProcesses(leader int) ([]int, error) {
-	return signalAndList(leader, 0)
-}
-
 type procStat struct {
 	pid, pgrp, session int
 	state              byte
+	// startTime is when the process started, in clock ticks since boot.
+	startTime uint64
 }
 
 // listProcesses reads every process's state, group and session from /proc.
@@ -173,13 +134,24 @@ func parseStat(pid int, data []byte) (procStat, bool) {
 		return procStat{}, false
 	}
 	fields := bytes.Fields(data[i+1:])
-	if len(fields) < 4 || len(fields[0]) != 1 {
+	// Fields count from 3 (state) after the comm; starttime is field 22.
+	if len(fields) < 20 || len(fields[0]) != 1 {
 		return procStat{}, false
 	}
 	pgrp, err1 := strconv.Atoi(string(fields[2]))
 	session, err2 := strconv.Atoi(string(fields[3]))
-	if err1 != nil || err2 != nil {
+	start, err3 := strconv.ParseUint(string(fields[19]), 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil {
 		return procStat{}, false
 	}
-	return procStat{pid: pid, state: fields[0][0], pgrp: pgrp, session: session}, true
+	return procStat{pid: pid, state: fields[0][0], pgrp: pgrp, session: session, startTime: start}, true
+}
+
+// readStat reads one process's /proc/<pid>/stat.
+func readStat(pid int) (procStat, bool) {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return procStat{}, false
+	}
+	return parseStat(pid, data)
 }

@@ -551,9 +551,9 @@ func TestLaunchAsAnotherUser(t *testing.T) {
 }
 
 func TestParseStat(t *testing.T) {
-	st, ok := parseStat(42, []byte("42 (a) b (c)) S 1 40 39 0 -1 4194560"))
-	if !ok || st.state != 'S' || st.pgrp != 40 || st.session != 39 {
-		t.Errorf("parseStat = %+v, %v; want state S group 40 session 39", st, ok)
+	st, ok := parseStat(42, []byte("42 (a) b (c)) S 1 40 39 0 -1 4194560 100 0 0 0 5 3 0 0 20 0 1 0 123456 1000 200"))
+	if !ok || st.state != 'S' || st.pgrp != 40 || st.session != 39 || st.startTime != 123456 {
+		t.Errorf("parseStat = %+v, %v; want state S group 40 session 39 start 123456", st, ok)
 	}
 	for _, bad := range []string{"", "42 (x", "42 (x) S 1", "42 (x) S 1 a b"} {
 		if _, ok := parseStat(42, []byte(bad)); ok {

@@ -1,0 +1,216 @@
+package containerizer
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Every container is run by a supervisor: a small process, the agent's own
+// binary started again (as Docker's reexec does), that leads the
+// container's session, starts the command as its child and stays until
+// the command and everything it started are gone. The supervisor plays
+// the part of Mesos's per-container helper processes:
+//
+//   - It outlives the agent. The agent can die (kill -9, a crash, an
+//     upgrade) and the container goes on running; a new agent re-attaches
+//     with Recover, and if the command ended meanwhile its real exit
+//     status is in the status file the supervisor left (ProcessSpec.StatusPath).
+//   - It is a child subreaper (PR_SET_CHILD_SUBREAPER): whatever the command
+//     starts stays its descendant even when it double-forks or calls setsid,
+//     so the supervisor finds the whole process tree by walking
+//     /proc/<pid>/task/<tid>/children from itself — the cost is the size of
+//     the container, not of the machine — and kills all of it. No orphan
+//     survives its container.
+//
+// The agent talks to the supervisor with signals (SIGTERM: pass SIGTERM
+// and SIGCONT to the whole tree; SIGUSR1: SIGKILL the whole tree), and the
+// supervisor reports on a pipe (file descriptor 3): a first line once the
+// command started ({"started":pid} or {"error":"..."}) and a last one when
+// the container is gone ({"exited":{...}}).
+
+// prSetChildSubreaper is prctl's PR_SET_CHILD_SUBREAPER.
+const prSetChildSubreaper = 36
+
+func init() {
+	// Any binary that links the containerizer can be a supervisor: the
+	// agora binary, and test binaries, whose agents launch processes too.
+	if spec, ok := os.LookupEnv(supervisorEnv); ok {
+		os.Exit(runSupervisor(spec))
+	}
+}
+
+// runSupervisor is a supervisor's whole life; it returns the exit code.
+func runSupervisor(encoded string) int {
+	report := os.NewFile(reportFD, "report")
+	syscall.CloseOnExec(reportFD) // the command must not hold the pipe open
+	send := func(r supervisorReport) {
+		b, _ := json.Marshal(r)
+		// A write fails once the agent that started us is gone; the status
+		// file is what a new agent reads.
+		_, _ = report.Write(append(b, '\n'))
+	}
+	fail := func(err error) int {
+		send(supervisorReport{Error: err.Error()})
+		return 1
+	}
+
+	var spec supervisorSpec
+	if err := json.Unmarshal([]byte(encoded), &spec); err != nil {
+		return fail(fmt.Errorf("supervisor spec: %w", err))
+	}
+	// Handled, not ignored: an ignored disposition would pass on to the
+	// command through exec.
+	signals := make(chan os.Signal, 16)
+	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, sigKillTree)
+
+	if _, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, prSetChildSubreaper, 1, 0); errno != 0 {
+		return fail(fmt.Errorf("prctl(PR_SET_CHILD_SUBREAPER): %w", errno))
+	}
+	for _, procs := range spec.CgroupProcs {
+		if err := os.WriteFile(procs, []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+			return fail(fmt.Errorf("joining cgroup: %w", err))
+		}
+	}
+
+	attr := &syscall.SysProcAttr{Setpgid: true}
+	if spec.UID != nil {
+		attr.Credential = &syscall.Credential{Uid: *spec.UID, Gid: spec.GID, Groups: spec.Groups}
+		if attr.Credential.Groups == nil {
+			attr.Credential.Groups = []uint32{}
+		}
+	}
+	cmd := &exec.Cmd{
+		Path:        spec.Path,
+		Args:        spec.Argv,
+		Env:         spec.Env,
+		Dir:         spec.Dir,
+		Stdout:      os.Stdout,
+		Stderr:      os.Stderr,
+		SysProcAttr: attr,
+	}
+	if cmd.Env == nil {
+		cmd.Env = []string{}
+	}
+	if err := cmd.Start(); err != nil {
+		return fail(fmt.Errorf("%s: %w", spec.Path, err))
+	}
+	leader := cmd.Process.Pid
+	send(supervisorReport{Started: leader})
+
+	// The reaper reaps every child, the command and the orphans reparented
+	// to us, and hands on the command's status.
+	leaderExit := make(chan syscall.WaitStatus, 1)
+	go reapChildren(leader, leaderExit)
+
+	var ws syscall.WaitStatus
+wait:
+	for {
+		select {
+		case ws = <-leaderExit:
+			break wait
+		case sig := <-signals:
+			switch sig {
+			case sigKillTree:
+				signalTree(syscall.SIGKILL)
+			default: // SIGTERM, or SIGINT/SIGHUP from a terminal: a graceful kill
+				signalTree(syscall.SIGTERM)
+				// A stopped process acts on SIGTERM only once it continues.
+				signalTree(syscall.SIGCONT)
+			}
+		}
+	}
+
+	// The command ended: its container ends with it, as Mesos destroys a
+	// container whose executor exited.
+	killTree(10 * time.Second)
+	status := exitStatusOf(ws)
+	if spec.StatusPath != "" {
+		if err := writeStatusFile(spec.StatusPath, status); err != nil {
+			fmt.Fprintf(os.Stderr, "agora supervisor: cannot checkpoint the exit status: %v\n", err)
+		}
+	}
+	send(supervisorReport{Exited: recordOf(status)})
+	return 0
+}
+
+// reapChildren waits for every child until none is left, sending the
+// leader's status on leaderExit.
+func reapChildren(leader int, leaderExit chan<- syscall.WaitStatus) {
+	for {
+		var ws syscall.WaitStatus
+		pid, err := syscall.Wait4(-1, &ws, 0, nil)
+		switch {
+		case errors.Is(err, syscall.EINTR):
+		case err != nil:
+			return // ECHILD: nothing left to wait for
+		case pid == leader:
+			leaderExit <- ws
+		}
+	}
+}
+
+// killTree SIGKILLs every descendant until none is left alive or timeout
+// passes. Orphans are reparented to us (we are a subreaper) before their
+// parent is a zombie, so a walk that finds no live process has seen all.
+func killTree(timeout time.Duration) {
+	deadline := time.Now().Add(timeout)
+	for {
+		// Signal while walking: a member may be forking.
+		if signalTree(syscall.SIGKILL) == 0 || time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// signalTree sends sig to every live descendant of this process and
+// returns how many it found.
+func signalTree(sig syscall.Signal) int {
+	live := 0
+	for _, pid := range descendants(os.Getpid()) {
+		if state, ok := processState(pid); ok && state != 'Z' && state != 'X' {
+			live++
+			_ = syscall.Kill(pid, sig)
+		}
+	}
+	return live
+}
+
+// descendants lists the process tree below pid from /proc's children
+// files (one per thread).
+func descendants(pid int) []int {
+	var out []int
+	queue := []int{pid}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		threads, _ := os.ReadDir("/proc/" + strconv.Itoa(p) + "/task")
+		for _, t := range threads {
+			data, err := os.ReadFile("/proc/" + strconv.Itoa(p) + "/task/" + t.Name() + "/children")
+			if err != nil {
+				continue
+			}
+			for _, f := range strings.Fields(string(data)) {
+				if child, err := strconv.Atoi(f); err == nil {
+					out = append(out, child)
+					queue = append(queue, child)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// processState returns the state letter of a process from /proc.
+func processState(pid int) (byte, bool) {
+	st, ok := readStat(pid)
+	return st.state, ok
+}
