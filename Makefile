@@ -35,6 +35,7 @@ FUZZ_TARGETS = \
 	./constraints:FuzzParseMarathon \
 	./agent/fetcher:FuzzExtractTar \
 	./agent/containerizer:FuzzParseDuration \
+	./agent/checkpoint:FuzzReadUpdates \
 	./master:FuzzSchedulerAPI
 
 fuzz:
