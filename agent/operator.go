@@ -28,6 +28,7 @@ func (a *Agent) routes() http.Handler {
 	mux.HandleFunc("/state", a.serveState)
 	mux.HandleFunc("/state.json", a.serveState)
 	mux.HandleFunc("/slave(1)/state", a.serveState)
+	mux.Handle("/files/", a.filesHandler()) // files_api.go
 	return mux
 }
 
