@@ -15,6 +15,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"agora/agent/checkpoint"
 	"agora/agent/containerizer"
 	"agora/agent/statusupdate"
 	mesospb "agora/api/mesos/v1"
@@ -64,6 +65,9 @@ type Agent struct {
 	completedFrameworks []*framework
 	updates             *statusupdate.Manager
 	master              masterState
+	// checkpoint records what runs, for a restarted agent (recovery.go);
+	// nil until the agent has an id.
+	checkpoint *checkpoint.Store
 	// terminating is set when Run's context ends: no new tasks, every
 	// executor is shut down, and the loop ends once all are gone.
 	terminating bool
@@ -151,6 +155,7 @@ func New(cfg Config) (*Agent, error) {
 	if id != "" {
 		a.agentID = &mesospb.AgentID{Value: proto.String(id)}
 		a.info.Id = proto.CloneOf(a.agentID)
+		a.checkpoint = checkpoint.Open(cfg.WorkDir, id)
 	}
 	a.client = newMasterClient(a)
 	return a, nil
@@ -214,6 +219,7 @@ func (a *Agent) Run(ctx context.Context) error {
 // update resend timer, the heartbeat ticker and the end of ctx.
 func (a *Agent) loop(ctx context.Context) {
 	defer close(a.done)
+	a.recover()
 	resend := time.NewTimer(time.Hour)
 	resend.Stop()
 	var resendAt time.Time

@@ -564,6 +564,9 @@ func postJSON(t *testing.T, url, body string) *http.Response {
 }
 
 func TestMain(m *testing.M) {
+	if cfg := os.Getenv(agentProcessEnv); cfg != "" {
+		os.Exit(runAgentProcess(cfg))
+	}
 	code := m.Run()
 	if path, err := buildExecutor(); err == nil && executorBuilt.Load() {
 		os.RemoveAll(filepath.Dir(path))

@@ -47,6 +47,7 @@ func (a *Agent) runCommandTask(fw *framework, info *mesospb.TaskInfo) {
 	// before the task counts as handed over, as in Mesos.
 	ex := a.newExecutor(fw, commandExecutorInfo(fw, info), commandExecutor)
 	ex.addTask(&task{info: info, record: newTaskRecord(info, fw.info.GetId(), a.agentID), queued: true})
+	a.recordTask(fw, ex, info)
 	a.prepare(fw, ex)
 }
 
@@ -103,13 +104,14 @@ func (a *Agent) launchTask(fw *framework, ex *executor, t *task) {
 	command := t.info.GetCommand()
 	fwID, exID, containerID, taskID := fw.id, ex.id, ex.containerID, t.info.GetTaskId().GetValue()
 	a.launch(&t.process, containerizer.ProcessSpec{
-		Sandbox:   t.sandbox,
-		Shell:     command.GetShell(),
-		Value:     command.GetValue(),
-		Arguments: command.GetArguments(),
-		Env:       a.taskEnvironment(fw, ex, t),
-		User:      a.user(fw, command),
-		Logger:    a.log.With("framework_id", fw.id, "executor_id", ex.id, "task_id", taskID),
+		Sandbox:    t.sandbox,
+		Shell:      command.GetShell(),
+		Value:      command.GetValue(),
+		Arguments:  command.GetArguments(),
+		Env:        a.taskEnvironment(fw, ex, t),
+		User:       a.user(fw, command),
+		StatusPath: a.statusPath(fw, ex, taskID),
+		Logger:     a.log.With("framework_id", fw.id, "executor_id", ex.id, "task_id", taskID),
 	}, func(proc *containerizer.Process, err error) {
 		a.taskLaunched(fwID, exID, containerID, taskID, proc, err)
 	})
@@ -157,6 +159,7 @@ func (a *Agent) taskLaunched(frameworkID, executorID, containerID, taskID string
 		return
 	}
 	t.proc = proc
+	a.recordProcess(fw, ex, taskID, proc)
 	a.watchTask(fw, ex, t)
 	grace := t.pendingKill
 	t.pendingKill = nil

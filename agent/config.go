@@ -35,6 +35,9 @@ const (
 	// DefaultExecutorShutdownGracePeriod is how long an executor has between
 	// SHUTDOWN and being killed (--executor_shutdown_grace_period).
 	DefaultExecutorShutdownGracePeriod = containerizer.DefaultShutdownGracePeriod
+	// DefaultExecutorReregistrationTimeout is Mesos's default
+	// --executor_reregistration_timeout.
+	DefaultExecutorReregistrationTimeout = 2 * time.Second
 	// DefaultExecutorHeartbeatInterval paces HEARTBEAT events to subscribed
 	// executors (DEFAULT_EXECUTOR_HEARTBEAT_INTERVAL).
 	DefaultExecutorHeartbeatInterval = 30 * time.Minute
@@ -91,7 +94,11 @@ type Config struct {
 	// ExecutorHeartbeatInterval: see the Default* constants.
 	ExecutorRegistrationTimeout time.Duration
 	ExecutorShutdownGracePeriod time.Duration
-	ExecutorHeartbeatInterval   time.Duration
+	// ExecutorReregistrationTimeout is how long a recovered executor has
+	// to subscribe again after an agent restart (Mesos's
+	// --executor_reregistration_timeout).
+	ExecutorReregistrationTimeout time.Duration
+	ExecutorHeartbeatInterval     time.Duration
 
 	// StatusUpdateBackoff and StatusUpdateBackoffMax bound the resending of
 	// unacknowledged status updates; default 10 s and 10 min.
@@ -143,6 +150,7 @@ func (c Config) withDefaults() (Config, error) {
 		{&c.RegistrationBackoff, DefaultRegistrationBackoff},
 		{&c.ExecutorRegistrationTimeout, DefaultExecutorRegistrationTimeout},
 		{&c.ExecutorShutdownGracePeriod, DefaultExecutorShutdownGracePeriod},
+		{&c.ExecutorReregistrationTimeout, DefaultExecutorReregistrationTimeout},
 		{&c.ExecutorHeartbeatInterval, DefaultExecutorHeartbeatInterval},
 		{&c.StatusUpdateBackoff, statusupdate.DefaultInitialBackoff},
 		{&c.StatusUpdateBackoffMax, statusupdate.DefaultMaxBackoff},

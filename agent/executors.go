@@ -43,6 +43,7 @@ func (a *Agent) newExecutor(fw *framework, info *mesospb.ExecutorInfo, kind exec
 	}
 	fw.executors[ex.id] = ex
 	fw.executorOrder = append(fw.executorOrder, ex.id)
+	a.recordRun(fw, ex)
 	a.log.Info("launching executor", "framework_id", fw.id, "executor_id", ex.id,
 		"container_id", ex.containerID, "kind", kind.String())
 	return ex
@@ -162,13 +163,14 @@ func (a *Agent) startExecutor(fw *framework, ex *executor) {
 	addCommandEnvironment(env, command)
 	fwID, exID, containerID := fw.id, ex.id, ex.containerID
 	a.launch(&ex.process, containerizer.ProcessSpec{
-		Sandbox:   ex.sandbox,
-		Shell:     command.GetShell(),
-		Value:     command.GetValue(),
-		Arguments: command.GetArguments(),
-		Env:       env,
-		User:      a.user(fw, command),
-		Logger:    a.log.With("framework_id", fw.id, "executor_id", ex.id),
+		Sandbox:    ex.sandbox,
+		Shell:      command.GetShell(),
+		Value:      command.GetValue(),
+		Arguments:  command.GetArguments(),
+		Env:        env,
+		User:       a.user(fw, command),
+		StatusPath: a.statusPath(fw, ex, ""),
+		Logger:     a.log.With("framework_id", fw.id, "executor_id", ex.id),
 	}, func(proc *containerizer.Process, err error) {
 		a.executorStarted(fwID, exID, containerID, proc, err)
 	})
@@ -194,6 +196,7 @@ func (a *Agent) executorStarted(frameworkID, executorID, containerID string, pro
 		return
 	}
 	ex.proc = proc
+	a.recordProcess(fw, ex, "", proc)
 	a.watch(fw, ex)
 	killed := ex.pendingKill != nil // by the shutdown timeout
 	ex.pendingKill = nil

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"agora/agent/checkpoint"
 	"bytes"
 	"context"
 	"errors"
@@ -393,6 +394,9 @@ func (a *Agent) registered(streamID string, r *clusterpb.Event_Registered) {
 		if err := saveAgentID(a.cfg.WorkDir, id.GetValue()); err != nil {
 			a.log.Error("cannot keep the agent id; a restarted agent will register as a new one", "err", err)
 		}
+	}
+	if a.agentID.GetValue() != id.GetValue() {
+		a.checkpoint = checkpoint.Open(a.cfg.WorkDir, id.GetValue())
 	}
 	a.agentID = proto.CloneOf(id)
 	a.info.Id = proto.CloneOf(id)

@@ -153,6 +153,7 @@ func (a *Agent) runOnExecutor(fw *framework, exInfo *mesospb.ExecutorInfo, l lau
 		// one they run on, as the master's does.
 		record.ExecutorId = proto.CloneOf(ex.info.GetExecutorId())
 		ex.addTask(&task{info: info, record: record, queued: true})
+		a.recordTask(fw, ex, info)
 	}
 	switch {
 	case ex.kind == defaultExecutor && ex.state == executorRunning:
@@ -353,6 +354,9 @@ func (a *Agent) frameworkMessage(frameworkID, executorID string, data []byte) {
 func (a *Agent) updateFramework(info *mesospb.FrameworkInfo) {
 	if fw := a.frameworks[info.GetId().GetValue()]; fw != nil {
 		fw.info = info
+		if a.checkpoint != nil {
+			a.checkpointErr(a.checkpoint.WriteFramework(info))
+		}
 	}
 }
 
@@ -383,6 +387,7 @@ func (a *Agent) statusUpdate(frameworkID string, ex *executor, t *task, status *
 	}
 	log.Info("status update", "source", status.GetSource().String(), "message", status.GetMessage(),
 		"uuid", formatUUID(status.GetUuid()))
+	a.recordUpdate(frameworkID, ex, status)
 	if t != nil {
 		t.apply(status)
 	}
@@ -421,6 +426,7 @@ func (a *Agent) acknowledge(frameworkID, taskID string, uuid []byte) {
 		return
 	}
 	fw, ex, t := a.findTaskIn(frameworkID, taskID)
+	a.recordAck(frameworkID, ex, taskID, uuid)
 	if t != nil {
 		t.record.StatusUpdateState = nil
 		t.record.StatusUpdateUuid = nil
@@ -452,6 +458,7 @@ func (a *Agent) removeExecutorIfDone(fw *framework, ex *executor) {
 		delete(fw.executors, ex.id)
 		fw.executorOrder = removeString(fw.executorOrder, ex.id)
 		fw.completedExecutors = appendBounded(fw.completedExecutors, ex)
+		a.forgetRun(fw, ex)
 	}
 	a.removeFrameworkIfIdle(fw)
 }
@@ -463,6 +470,7 @@ func (a *Agent) removeFrameworkIfIdle(fw *framework) {
 	}
 	delete(a.frameworks, fw.id)
 	a.frameworkOrder = removeString(a.frameworkOrder, fw.id)
+	a.forgetFramework(fw)
 	a.completedFrameworks = appendBounded(a.completedFrameworks, fw)
 }
 

@@ -46,6 +46,7 @@ func runAgent(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&cfg.SwitchUser, "switch_user", false, "run tasks as their user (needs root)")
 	durationVar(fs, &cfg.ExecutorRegistrationTimeout, "executor_registration_timeout", agent.DefaultExecutorRegistrationTimeout, "time an executor has to subscribe")
 	durationVar(fs, &cfg.ExecutorShutdownGracePeriod, "executor_shutdown_grace_period", agent.DefaultExecutorShutdownGracePeriod, "time an executor has to shut down")
+	durationVar(fs, &cfg.ExecutorReregistrationTimeout, "executor_reregistration_timeout", agent.DefaultExecutorReregistrationTimeout, "time a recovered executor has to subscribe again after an agent restart")
 	fs.StringVar(&loggingLevel, "logging_level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return 2

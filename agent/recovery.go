@@ -1,0 +1,318 @@
+package agent
+
+import (
+	"bytes"
+
+	"agora/agent/checkpoint"
+	"agora/agent/containerizer"
+	"agora/agent/statusupdate"
+	mesospb "agora/api/mesos/v1"
+)
+
+// Checkpointing and recovery, as a Mesos agent does them with its meta
+// directory. For every executor run the agent records the framework, the
+// executor, the run and the supervisor of each process it launches, so
+// that a restarted agent (after kill -9, a crash or an upgrade) finds them
+// again: containers of frameworks that asked for checkpointing
+// (FrameworkInfo.checkpoint) are re-attached, the others are killed, as
+// Mesos destroys the containers it does not recover. For checkpointing
+// frameworks the agent also records each task and every status update and
+// acknowledgement, so that no update is lost and none is sent twice.
+//
+// Writes happen on the loop, before the event they record has any effect
+// outside the agent: a task is recorded before its process starts, an
+// update before it is forwarded, so recovery never meets an effect it has
+// no record of. (The one window Mesos also has: a process that started
+// just before the agent died, its supervisor not yet recorded. Its
+// supervisor is in the agent's cgroup or session at worst, and its task is
+// reported failed.)
+
+// recordRun records a new executor run (and its framework).
+func (a *Agent) recordRun(fw *framework, ex *executor) {
+	if a.checkpoint == nil {
+		return
+	}
+	a.checkpointErr(a.checkpoint.WriteFramework(fw.info))
+	a.checkpointErr(a.checkpoint.WriteRun(fw.id, ex.info, ex.containerID, checkpoint.Run{
+		Kind:    ex.kind.String(),
+		Sandbox: sandboxPath(a.cfg.WorkDir, a.agentID.GetValue(), fw.id, ex.id, ex.containerID),
+	}))
+}
+
+// recordTask records a task given to an executor run.
+func (a *Agent) recordTask(fw *framework, ex *executor, info *mesospb.TaskInfo) {
+	if a.checkpoint == nil || !fw.info.GetCheckpoint() {
+		return
+	}
+	a.checkpointErr(a.checkpoint.WriteTask(fw.id, ex.id, ex.containerID, info))
+}
+
+// recordProcess records the supervisor of an executor's process (taskID
+// "") or a task's.
+func (a *Agent) recordProcess(fw *framework, ex *executor, taskID string, proc *containerizer.Process) {
+	if a.checkpoint == nil {
+		return
+	}
+	a.checkpointErr(a.checkpoint.WriteProcess(fw.id, ex.id, ex.containerID, taskID,
+		checkpoint.Process{Pid: proc.Pid(), StartTime: proc.StartTime()}))
+}
+
+// statusPath is where a process's supervisor leaves its exit status.
+func (a *Agent) statusPath(fw *framework, ex *executor, taskID string) string {
+	if a.checkpoint == nil || !fw.info.GetCheckpoint() {
+		return ""
+	}
+	return a.checkpoint.StatusPath(fw.id, ex.id, ex.containerID, taskID)
+}
+
+// recordUpdate logs a status update of a checkpointing framework's task.
+func (a *Agent) recordUpdate(frameworkID string, ex *executor, status *mesospb.TaskStatus) {
+	if a.checkpoint == nil || ex == nil || !a.checkpointing(frameworkID) {
+		return
+	}
+	a.checkpointErr(a.checkpoint.AppendUpdate(frameworkID, ex.id, ex.containerID, status))
+}
+
+// recordAck logs an acknowledgement.
+func (a *Agent) recordAck(frameworkID string, ex *executor, taskID string, uuid []byte) {
+	if a.checkpoint == nil || ex == nil || !a.checkpointing(frameworkID) {
+		return
+	}
+	a.checkpointErr(a.checkpoint.AppendAck(frameworkID, ex.id, ex.containerID, taskID, uuid))
+}
+
+// forgetRun drops an executor run that is over from the checkpoint.
+func (a *Agent) forgetRun(fw *framework, ex *executor) {
+	if a.checkpoint != nil {
+		a.checkpointErr(a.checkpoint.RemoveRun(fw.id, ex.id, ex.containerID))
+	}
+}
+
+// forgetFramework drops a framework with nothing left on the agent.
+func (a *Agent) forgetFramework(fw *framework) {
+	if a.checkpoint != nil {
+		a.checkpointErr(a.checkpoint.RemoveFramework(fw.id))
+	}
+}
+
+// sandboxPath is the sandbox of an executor run; ids were validated when
+// the run was created.
+func sandboxPath(workDir, agentID, frameworkID, executorID, containerID string) string {
+	path, _ := containerizer.SandboxPath(workDir, agentID, frameworkID, executorID, containerID)
+	return path
+}
+
+func (a *Agent) checkpointing(frameworkID string) bool {
+	fw := a.frameworks[frameworkID]
+	return fw != nil && fw.info.GetCheckpoint()
+}
+
+func (a *Agent) checkpointErr(err error) {
+	if err != nil {
+		a.log.Error("cannot checkpoint; a restarted agent may not recover this", "err", err)
+	}
+}
+
+// recover rebuilds the agent's records from its checkpoint and re-attaches
+// to the processes still running. It runs on the loop before anything
+// else, so the first REGISTER already lists what was recovered, and the
+// unacknowledged updates are sent again once the master has the agent.
+func (a *Agent) recover() {
+	if a.checkpoint == nil {
+		return
+	}
+	state, err := a.checkpoint.Load()
+	if err != nil {
+		a.log.Warn("parts of the checkpoint cannot be read; recovering the rest", "err", err)
+	}
+	if state == nil {
+		return
+	}
+	var ended []func()
+	for _, rfw := range state.Frameworks {
+		if !rfw.Info.GetCheckpoint() {
+			a.destroyUnrecovered(rfw)
+			continue
+		}
+		fw := &framework{id: rfw.Info.GetId().GetValue(), info: rfw.Info, executors: make(map[string]*executor)}
+		for _, rex := range rfw.Executors {
+			if ex := a.recoverRun(fw, rex, &ended); ex != nil {
+				fw.executors[ex.id] = ex
+				fw.executorOrder = append(fw.executorOrder, ex.id)
+			}
+		}
+		if len(fw.executors) == 0 {
+			a.checkpointErr(a.checkpoint.RemoveFramework(fw.id))
+			continue
+		}
+		a.frameworks[fw.id] = fw
+		a.frameworkOrder = append(a.frameworkOrder, fw.id)
+		a.log.Info("recovered framework", "framework_id", fw.id, "executors", len(fw.executors))
+	}
+	// What ended while the agent was down is handled once every record
+	// is back in place.
+	for _, f := range ended {
+		f()
+	}
+}
+
+// destroyUnrecovered kills the containers of a framework that did not ask
+// for checkpointing and forgets it.
+func (a *Agent) destroyUnrecovered(rfw checkpoint.Framework) {
+	for _, rex := range rfw.Executors {
+		procs := []*checkpoint.Process{rex.Process}
+		for _, t := range rex.Tasks {
+			procs = append(procs, t.Process)
+		}
+		for _, p := range procs {
+			if p == nil {
+				continue
+			}
+			proc := containerizer.Recover(containerizer.Recovery{Pid: p.Pid, StartTime: p.StartTime, Logger: a.log})
+			if _, done := proc.Status(); !done {
+				a.log.Info("killing a container of a framework without checkpointing",
+					"framework_id", rfw.Info.GetId().GetValue(), "executor_id", rex.Info.GetExecutorId().GetValue())
+				a.goWorker(func() { proc.Kill(0) })
+			}
+		}
+	}
+	a.checkpointErr(a.checkpoint.RemoveFramework(rfw.Info.GetId().GetValue()))
+}
+
+// recoverRun rebuilds one executor run. Ends that happened while the agent
+// was down are appended to ended, to run once all records are in place.
+func (a *Agent) recoverRun(fw *framework, rex checkpoint.Executor, ended *[]func()) *executor {
+	kind := customExecutor
+	switch rex.Run.Kind {
+	case commandExecutor.String():
+		kind = commandExecutor
+	case defaultExecutor.String():
+		kind = defaultExecutor
+	}
+	ex := &executor{
+		id:           rex.Info.GetExecutorId().GetValue(),
+		frameworkID:  fw.id,
+		info:         rex.Info,
+		containerID:  rex.ContainerID,
+		sandbox:      rex.Run.Sandbox,
+		kind:         kind,
+		state:        executorRunning,
+		tasks:        make(map[string]*task),
+		everSentTask: true,
+	}
+	log := a.log.With("framework_id", fw.id, "executor_id", ex.id, "container_id", ex.containerID)
+	for _, rt := range rex.Tasks {
+		a.recoverTask(fw, ex, rt, ended)
+	}
+	switch {
+	case kind != customExecutor && len(ex.tasks) == 0:
+		// Every task was over and acknowledged: the run is over too.
+		a.checkpointErr(a.checkpoint.RemoveRun(fw.id, ex.id, ex.containerID))
+		return nil
+	case kind != customExecutor:
+		log.Info("recovered executor", "kind", kind.String(), "tasks", len(ex.tasks))
+		return ex
+	case rex.Process == nil:
+		log.Warn("executor was launching when the agent stopped; its tasks fail")
+		*ended = append(*ended, func() { a.executorTerminated(fw, ex, nil) })
+		return ex
+	}
+	proc := containerizer.Recover(containerizer.Recovery{Pid: rex.Process.Pid, StartTime: rex.Process.StartTime,
+		StatusPath: rex.StatusPath, Logger: log})
+	ex.proc = proc
+	if status, done := proc.Status(); done {
+		log.Info("executor ended while the agent was down", "status", status.String())
+		*ended = append(*ended, func() { a.executorTerminated(fw, ex, &status) })
+		return ex
+	}
+	// The executor subscribes again (it retries for MESOS_RECOVERY_TIMEOUT
+	// when checkpointing); until then it is REGISTERING, and one that does
+	// not come back in time is killed, as Mesos's
+	// --executor_reregistration_timeout does.
+	ex.state = executorRegistering
+	a.watch(fw, ex)
+	fwID, exID, containerID := fw.id, ex.id, ex.containerID
+	ex.registrationTimer = a.afterFunc(a.cfg.ExecutorReregistrationTimeout, func() {
+		a.reregistrationTimeout(fwID, exID, containerID)
+	})
+	log.Info("recovered executor; waiting for it to subscribe again", "tasks", len(ex.tasks))
+	return ex
+}
+
+// recoverTask rebuilds one task: its record from its updates, the updates
+// not yet acknowledged back in the status update manager, and, for the
+// built-in executors, its process.
+func (a *Agent) recoverTask(fw *framework, ex *executor, rt checkpoint.Task, ended *[]func()) {
+	t := &task{info: rt.Info, record: newTaskRecord(rt.Info, fw.info.GetId(), a.agentID)}
+	if ex.kind == customExecutor || ex.kind == defaultExecutor {
+		t.record.ExecutorId = &mesospb.ExecutorID{Value: &ex.id}
+	}
+	acked := func(uuid []byte) bool {
+		for _, u := range rt.Acknowledged {
+			if bytes.Equal(u, uuid) {
+				return true
+			}
+		}
+		return false
+	}
+	allAcked := true
+	for _, status := range rt.Updates {
+		t.apply(status)
+		if acked(status.GetUuid()) {
+			continue
+		}
+		allAcked = false
+		if _, err := a.updates.Update(statusupdate.Update{FrameworkID: fw.info.GetId(), Status: status}); err != nil {
+			a.log.Warn("cannot recover a status update", "task_id", rt.Info.GetTaskId().GetValue(), "err", err)
+		}
+	}
+	if t.terminal() && allAcked {
+		return // complete: nothing left to do for it
+	}
+	ex.addTask(t)
+	switch ex.kind {
+	case commandExecutor:
+		t.sandbox = ex.sandbox
+	case defaultExecutor:
+		t.sandbox, _ = containerizer.TaskSandboxPath(ex.sandbox, rt.Info.GetTaskId().GetValue())
+	default:
+		return // a custom executor's task: the executor tells us of it
+	}
+	taskID := rt.Info.GetTaskId().GetValue()
+	switch {
+	case t.terminal():
+		t.ended = true
+	case rt.Process == nil:
+		// Handed over but never started: it fails, as one whose executor
+		// never registered does.
+		*ended = append(*ended, func() { a.taskEnded(fw, ex, t, nil) })
+	default:
+		proc := containerizer.Recover(containerizer.Recovery{Pid: rt.Process.Pid, StartTime: rt.Process.StartTime,
+			StatusPath: rt.StatusPath, Logger: a.log.With("framework_id", fw.id, "task_id", taskID)})
+		t.proc = proc
+		if _, done := proc.Status(); done {
+			*ended = append(*ended, func() { a.taskExited(fw.id, ex.id, ex.containerID, taskID, proc.Wait()) })
+		} else {
+			a.watchTask(fw, ex, t)
+		}
+	}
+}
+
+// reregistrationTimeout kills a recovered executor that did not subscribe
+// again in time.
+func (a *Agent) reregistrationTimeout(frameworkID, executorID, containerID string) {
+	_, ex := a.executorRun(frameworkID, executorID, containerID)
+	if ex == nil || ex.state != executorRegistering {
+		return
+	}
+	timeout := containerizer.FormatDuration(a.cfg.ExecutorReregistrationTimeout)
+	a.log.Warn("killing recovered executor: it did not subscribe again in time", "framework_id", frameworkID,
+		"executor_id", executorID, "timeout", timeout)
+	ex.state = executorTerminating
+	ex.pendingTermination = &termination{
+		state:   mesospb.TaskState_TASK_FAILED,
+		reason:  mesospb.TaskStatus_REASON_EXECUTOR_REREGISTRATION_TIMEOUT,
+		message: "Executor did not reregister within " + timeout,
+	}
+	a.kill(&ex.process, 0)
+}

@@ -1,0 +1,250 @@
+package agent_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"agora/agent"
+	mesospb "agora/api/mesos/v1"
+)
+
+// agentProcessEnv makes the test binary run an agent, configured by the
+// variable's JSON value, until it is signalled (see TestMain): recovery
+// tests kill it with SIGKILL, which an in-process agent cannot survive.
+const agentProcessEnv = "AGORA_TEST_AGENT_PROCESS"
+
+type agentProcessConfig struct {
+	Master  string `json:"master"`
+	WorkDir string `json:"work_dir"`
+}
+
+func runAgentProcess(encoded string) int {
+	var c agentProcessConfig
+	if err := json.Unmarshal([]byte(encoded), &c); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	a, err := agent.New(agent.Config{
+		Master: c.Master, WorkDir: c.WorkDir, Listen: "127.0.0.1:0",
+		Resources: "cpus:2;mem:1024;disk:4096;ports:[31000-31009]",
+		// The test's executor comes back within a few seconds even on a
+		// loaded machine.
+		ExecutorReregistrationTimeout: 20 * time.Second,
+		Logger:                        slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	if err := a.Run(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// agentProcess is an agent running in a process of its own.
+type agentProcess struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+func startAgentProcess(t *testing.T, m *testMaster, workDir string) *agentProcess {
+	t.Helper()
+	cfg, _ := json.Marshal(agentProcessConfig{Master: m.addr(), WorkDir: workDir})
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), agentProcessEnv+"="+string(cfg), "GORACE=atexit_sleep_ms=0")
+	logs := &testLog{t: t}
+	cmd.Stderr = logs
+	cmd.Stdout = logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &agentProcess{cmd: cmd, done: make(chan struct{})}
+	go func() { cmd.Wait(); close(p.done) }()
+	t.Cleanup(func() {
+		p.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-p.done:
+		case <-time.After(30 * time.Second):
+			p.cmd.Process.Kill()
+			<-p.done
+		}
+		logs.close()
+	})
+	return p
+}
+
+func (p *agentProcess) kill9(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-p.done
+}
+
+func checkpointingFramework() *mesospb.FrameworkInfo {
+	fw := frameworkInfo()
+	fw.Checkpoint = proto.Bool(true)
+	return fw
+}
+
+func commandTask(id, command string) *mesospb.TaskInfo {
+	return &mesospb.TaskInfo{
+		Name:    proto.String(id),
+		TaskId:  &mesospb.TaskID{Value: proto.String(id)},
+		Command: &mesospb.CommandInfo{Value: proto.String(command)},
+	}
+}
+
+// pidIn waits for a task to write its PID to a file in its sandbox.
+func pidIn(t *testing.T, path string) int {
+	t.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	for time.Now().Before(deadline) {
+		if data, err := os.ReadFile(path); err == nil && strings.HasSuffix(string(data), "\n") {
+			pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return pid
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("no pid in %s", path)
+	return 0
+}
+
+// waitForGlob waits until a file matching pattern exists.
+func waitForGlob(t *testing.T, pattern string) {
+	t.Helper()
+	for deadline := time.Now().Add(waitTimeout); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if matches, _ := filepath.Glob(pattern); len(matches) > 0 {
+			return
+		}
+	}
+	t.Fatalf("no file %s", pattern)
+}
+
+// commandSandbox is the sandbox of a command task: its executor's latest run.
+func commandSandbox(workDir, taskID string) string {
+	return filepath.Join(workDir, "slaves", "agent-1", "frameworks", "fw-1", "executors", taskID, "runs", "latest")
+}
+
+func TestRecoveryAfterTheAgentIsKilled(t *testing.T) {
+	m := newTestMaster(t)
+	workDir := t.TempDir()
+	first := startAgentProcess(t, m, workDir)
+	m.waitRegister()
+	fw := checkpointingFramework()
+
+	// "long" runs through the restart; "ends" ends while the agent is down;
+	// "unacked" has updates the master never acknowledged.
+	m.runTask(fw, commandTask("long", `echo $$ > pid; exec sleep 60`))
+	m.runTask(fw, commandTask("ends", `echo $$ > pid; while [ ! -f go ]; do sleep 0.05; done; exit 3`))
+	wantStates(t, m.waitUpdates("long", mesospb.TaskState_TASK_RUNNING), mesospb.TaskState_TASK_STARTING, mesospb.TaskState_TASK_RUNNING)
+	wantStates(t, m.waitUpdates("ends", mesospb.TaskState_TASK_RUNNING), mesospb.TaskState_TASK_STARTING, mesospb.TaskState_TASK_RUNNING)
+	m.setHoldAcks(true)
+	m.runTask(fw, commandTask("unacked", `echo $$ > pid; exec sleep 60`))
+	unacked := m.waitUpdates("unacked", mesospb.TaskState_TASK_STARTING)
+	// Its process runs and is recorded (its RUNNING update waits behind
+	// the unacknowledged STARTING).
+	waitForGlob(t, filepath.Join(workDir, "meta/slaves/agent-1/frameworks/fw-1/executors/unacked/runs/*/tasks/unacked/process.json"))
+
+	longPid := pidIn(t, filepath.Join(commandSandbox(workDir, "long"), "pid"))
+	endsPid := pidIn(t, filepath.Join(commandSandbox(workDir, "ends"), "pid"))
+
+	first.kill9(t)
+	if !alive(longPid) {
+		t.Fatal("the task died with its agent")
+	}
+	// "ends" exits 3 while no agent watches.
+	if err := os.WriteFile(filepath.Join(commandSandbox(workDir, "ends"), "go"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(waitTimeout); alive(endsPid); {
+		if time.Now().After(deadline) {
+			t.Fatal("the ending task did not end")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	m.setHoldAcks(false)
+	startAgentProcess(t, m, workDir)
+	reg := m.waitRegister()
+	if reg.GetAgentId().GetValue() != "agent-1" {
+		t.Fatalf("the restarted agent registered as %q, want its old id", reg.GetAgentId().GetValue())
+	}
+	reported := map[string]bool{}
+	for _, task := range reg.GetRegister().GetTasks() {
+		reported[task.GetTaskId().GetValue()] = true
+	}
+	for _, id := range []string{"long", "ends", "unacked"} {
+		if !reported[id] {
+			t.Errorf("the re-registration does not list task %s", id)
+		}
+	}
+
+	// The task that ended while the agent was down is reported with its
+	// real exit status.
+	ended := m.waitUpdates("ends", mesospb.TaskState_TASK_FAILED)
+	if last := ended[len(ended)-1]; !strings.Contains(last.GetMessage(), "exited with status 3") {
+		t.Errorf("ended task's update says %q, want its exit status 3", last.GetMessage())
+	}
+	// The unacknowledged update is sent again, the same update (uuid), and
+	// the stream goes on from there.
+	again := m.waitUpdates("unacked", mesospb.TaskState_TASK_RUNNING)
+	if string(again[0].GetUuid()) != string(unacked[0].GetUuid()) {
+		t.Errorf("after recovery the first update of 'unacked' is %v, want the unacknowledged STARTING again", again[0])
+	}
+	// Nothing was launched twice: the long task is the same process, and
+	// the agent still controls it.
+	if pid := pidIn(t, filepath.Join(commandSandbox(workDir, "long"), "pid")); pid != longPid {
+		t.Errorf("long task's pid changed from %d to %d: launched twice", longPid, pid)
+	}
+	m.killTask(fw, "long", 0)
+	killed := m.waitUpdates("long", mesospb.TaskState_TASK_KILLED)
+	if killed[len(killed)-1].GetState() != mesospb.TaskState_TASK_KILLED {
+		t.Errorf("long task ended %v", killed)
+	}
+	if alive(longPid) {
+		t.Error("the recovered task survived its kill")
+	}
+}
+
+func TestTasksOfFrameworksWithoutCheckpointingDieWithARestart(t *testing.T) {
+	m := newTestMaster(t)
+	workDir := t.TempDir()
+	first := startAgentProcess(t, m, workDir)
+	m.waitRegister()
+	m.runTask(frameworkInfo(), commandTask("plain", `echo $$ > pid; exec sleep 60`))
+	m.waitUpdates("plain", mesospb.TaskState_TASK_RUNNING)
+	pid := pidIn(t, filepath.Join(commandSandbox(workDir, "plain"), "pid"))
+
+	first.kill9(t)
+	startAgentProcess(t, m, workDir)
+	reg := m.waitRegister()
+	if n := len(reg.GetRegister().GetTasks()); n != 0 {
+		t.Errorf("the re-registration lists %d tasks of a framework without checkpointing, want none", n)
+	}
+	for deadline := time.Now().Add(waitTimeout); alive(pid); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("a task of a framework without checkpointing outlived the agent's restart")
+		}
+	}
+}
