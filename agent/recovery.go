@@ -202,7 +202,9 @@ func (a *Agent) recoverRun(fw *framework, rex checkpoint.Executor, ended *[]func
 	}
 	log := a.log.With("framework_id", fw.id, "executor_id", ex.id, "container_id", ex.containerID)
 	for _, rt := range rex.Tasks {
-		a.recoverTask(fw, ex, rt, ended)
+		if rt.Info != nil {
+			a.recoverTask(fw, ex, rt, ended)
+		}
 	}
 	switch {
 	case kind != customExecutor && len(ex.tasks) == 0:

@@ -205,6 +205,7 @@ type Executor struct {
 
 // Task is a recovered task.
 type Task struct {
+	// Info is nil for a task whose process alone was recorded.
 	Info *mesospb.TaskInfo
 	// Process is the task's supervisor (built-in executors), nil if none
 	// was recorded.
@@ -273,11 +274,16 @@ func (s *Store) loadRun(fw, ex, container string, info *mesospb.ExecutorInfo) (E
 	for _, taskEntry := range tasks {
 		taskDir := filepath.Join(dir, "tasks", taskEntry.Name())
 		t := Task{Info: &mesospb.TaskInfo{}, StatusPath: s.StatusPath(fw, ex, container, taskEntry.Name())}
-		if err := readProto(filepath.Join(taskDir, "task.info"), t.Info); err != nil {
-			problems = append(problems, err)
-			continue
-		}
 		t.Process = readProcess(filepath.Join(taskDir, "process.json"))
+		if err := readProto(filepath.Join(taskDir, "task.info"), t.Info); err != nil {
+			// Tasks of frameworks that do not checkpoint have only their
+			// process recorded, so that it can be found and killed.
+			t.Info = nil
+			if !errors.Is(err, os.ErrNotExist) || t.Process == nil {
+				problems = append(problems, err)
+				continue
+			}
+		}
 		var err error
 		t.Updates, t.Acknowledged, err = readUpdates(filepath.Join(taskDir, "task.updates"))
 		if err != nil {
