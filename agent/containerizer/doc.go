@@ -14,10 +14,14 @@
 // a shell command (/bin/sh -c) or an executable with its full argv, an
 // environment composed by the caller (ExecutorEnvironment.Vars gives the
 // MESOS_* variables executors expect), and stdout and stderr appended to
-// files in the sandbox. Each process leads a session and process group of
-// its own, which stand in for the container: when the process ends,
-// anything it left running is killed, and Process.Kill applies Mesos's
-// kill policy, SIGTERM to all of it and SIGKILL after a grace period.
+// files in the sandbox. Each process runs under a supervisor, the agent's
+// own binary started again, which leads the container's session, outlives
+// the agent and, as a child subreaper, holds the container's whole process
+// tree: when the process ends, anything it left running is killed, and
+// Process.Kill applies Mesos's kill policy, SIGTERM to all of it and
+// SIGKILL after a grace period. Recover re-attaches a restarted agent to a
+// container by its supervisor's PID and start time, and reads the exit
+// status a supervisor left (ProcessSpec.StatusPath) if it ended meanwhile.
 // ExitStatus reads like the Mesos command executor's status messages
 // ("Command exited with status 1").
 //
