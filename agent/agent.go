@@ -60,6 +60,8 @@ type Agent struct {
 	info       *mesospb.AgentInfo // id set once registered
 	agentID    *mesospb.AgentID
 	frameworks map[string]*framework
+	// healthChecks are the tasks' health checks (health_checks.go).
+	healthChecks map[healthCheckKey]*healthCheck
 	// frameworkOrder keeps frameworks in arrival order for listings.
 	frameworkOrder      []string
 	completedFrameworks []*framework

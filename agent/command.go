@@ -167,6 +167,7 @@ func (a *Agent) taskLaunched(frameworkID, executorID, containerID, taskID string
 		state:  mesospb.TaskState_TASK_RUNNING,
 		source: mesospb.TaskStatus_SOURCE_EXECUTOR,
 	}))
+	a.startHealthCheck(fw, ex, t) // health_checks.go
 	if grace != nil {
 		a.killTaskProcess(fw, ex, t, *grace)
 	}
@@ -227,7 +228,9 @@ func (a *Agent) taskExited(frameworkID, executorID, containerID, taskID string, 
 				spec.reason = mesospb.TaskStatus_REASON_COMMAND_EXECUTOR_FAILED.Enum()
 			}
 		}
-		a.statusUpdate(fw.id, ex, t, a.newStatus(t.info.GetTaskId(), ex.id, spec))
+		update := a.newStatus(t.info.GetTaskId(), ex.id, spec)
+		a.markHealthOnExit(fw, ex, t, update) // health_checks.go
+		a.statusUpdate(fw.id, ex, t, update)
 	}
 	a.taskEnded(fw, ex, t, &status)
 }
@@ -237,6 +240,7 @@ func (a *Agent) taskExited(frameworkID, executorID, containerID, taskID string, 
 // executor applies its group policy.
 func (a *Agent) taskEnded(fw *framework, ex *executor, t *task, status *containerizer.ExitStatus) {
 	t.ended = true
+	a.forgetHealthCheck(fw, ex, t) // health_checks.go
 	switch ex.kind {
 	case commandExecutor:
 		a.executorTerminated(fw, ex, status)
@@ -309,6 +313,7 @@ func (a *Agent) shutdownBuiltIn(fw *framework, ex *executor) {
 // sandbox is still being prepared is not launched at all (taskPrepared).
 func (a *Agent) killTaskProcess(fw *framework, ex *executor, t *task, grace time.Duration) {
 	taskID := t.info.GetTaskId().GetValue()
+	a.stopHealthCheck(fw, ex, t) // health_checks.go
 	switch {
 	case t.ended:
 		return

@@ -28,7 +28,9 @@ import (
 //     the master hears EXECUTOR_EXITED with status 0, which frees the
 //     executor's resources.
 //
-// Health checks, checks and container images are not supported.
+// Health checks run as for command tasks (health_checks.go): a task
+// killed for failing its check takes its group with it. Checks
+// (TaskInfo.check) and container images are not supported.
 
 // defaultExecutorAckTimeout bounds how long a default executor whose tasks
 // have all ended waits for their updates to be acknowledged before it
