@@ -241,7 +241,7 @@ func (c *Cgroup) update(l Limits, initial bool) error {
 
 func (c *Cgroup) updateV1(l Limits, initial bool) error {
 	if dir := c.dir("cpu"); dir != "" && l.CPUs > 0 {
-		shares := max(int64(CPUSharesPerCPU*l.CPUs), MinCPUShares)
+		shares := min(max(int64(CPUSharesPerCPU*l.CPUs), MinCPUShares), MaxCPUShares)
 		if err := c.write(dir, "cpu.shares", strconv.FormatInt(shares, 10)); err != nil {
 			return err
 		}

@@ -620,3 +620,48 @@ func TestV2CoreOnThisHost(t *testing.T) {
 		t.Errorf("Destroy: %v", err)
 	}
 }
+
+// benchManager is realManager for benchmarks, which need root.
+func benchManager(b *testing.B) *Manager {
+	b.Helper()
+	if os.Geteuid() != 0 {
+		b.Skip("needs root")
+	}
+	m := Detect(Options{Root: fmt.Sprintf("agora-bench-%d", os.Getpid()), Nested: true, EnableCFS: true})
+	if m.Mode() == ModeNone {
+		b.Fatal(m.Reason())
+	}
+	b.Cleanup(func() { _ = m.RemoveRoot() })
+	return m
+}
+
+// BenchmarkCreateDestroy is the cgroup cost of one container's launch and
+// end: create with limits, destroy when empty.
+func BenchmarkCreateDestroy(b *testing.B) {
+	m := benchManager(b)
+	ctx := context.Background()
+	for i := 0; b.Loop(); i++ {
+		c, err := m.Create(strconv.Itoa(i), Limits{CPUs: 0.5, MemoryBytes: 64 << 20})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := c.Destroy(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkUsage is one container's statistics for /monitor/statistics.
+func BenchmarkUsage(b *testing.B) {
+	m := benchManager(b)
+	c, err := m.Create("usage", Limits{CPUs: 0.5, MemoryBytes: 64 << 20})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = c.Destroy(context.Background()) })
+	for b.Loop() {
+		if _, err := c.Usage(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

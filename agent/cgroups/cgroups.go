@@ -38,8 +38,9 @@ const (
 	MinMemoryBytes = 32 << 20
 	// CPUSharesPerCPU is the v1 cpu.shares of one CPU.
 	CPUSharesPerCPU = 1024
-	// MinCPUShares is the smallest cpu.shares Linux accepts.
+	// MinCPUShares and MaxCPUShares bound the cpu.shares Linux accepts.
 	MinCPUShares = 2
+	MaxCPUShares = 262144
 	// CPUWeightPerCPU is the v2 cpu.weight of one CPU.
 	CPUWeightPerCPU = 100
 	// CFSPeriodMicros is the CFS bandwidth period (Linux's default, 100 ms).
