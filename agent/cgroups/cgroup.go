@@ -361,6 +361,7 @@ func (c *Cgroup) Kill(ctx context.Context) error {
 		thaw, err := c.freeze(ctx)
 		if err != nil {
 			c.m.log.Warn("cgroups: killing without freezing", "container", c.id, "err", err)
+			thaw = func() {}
 		} else if pids, err = c.Procs(); err != nil {
 			thaw()
 			return err
@@ -434,7 +435,7 @@ func (c *Cgroup) freeze(ctx context.Context) (thaw func(), err error) {
 			return strings.TrimSpace(string(data)) == "FROZEN", err
 		}
 	default:
-		return func() {}, errors.New("no freezer")
+		return nil, errors.New("no freezer")
 	}
 	thaw = func() {
 		if err := writeFile(file, thawed); err != nil && !errors.Is(err, os.ErrNotExist) {

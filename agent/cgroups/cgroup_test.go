@@ -665,3 +665,23 @@ func BenchmarkUsage(b *testing.B) {
 		}
 	}
 }
+
+func TestKillGoesOnWhenTheFreezeFails(t *testing.T) {
+	// A v1 cgroup whose freezer.state cannot be written: Kill still
+	// SIGKILLs what cgroup.procs lists, and reports what remains listed
+	// (the fake file never empties) once its context ends.
+	victim := helperCommand("sleep", "", "")
+	if err := victim.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = victim.Process.Kill(); _ = victim.Wait() })
+	c := fakeCgroup(t, ModeV1, Options{}, map[string]string{"cgroup.procs": strconv.Itoa(victim.Process.Pid) + "\n"})
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if err := c.Kill(ctx); !errors.Is(err, ErrBusy) {
+		t.Errorf("Kill = %v, want ErrBusy", err)
+	}
+	if err := victim.Wait(); err == nil || !strings.Contains(err.Error(), "killed") {
+		t.Errorf("victim ended with %v, want killed", err)
+	}
+}
