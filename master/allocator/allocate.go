@@ -6,112 +6,301 @@ import (
 	"agora/resources"
 )
 
+// CycleStats describes the last Allocate, for metrics and logs.
+type CycleStats struct {
+	// Agents is the number of agents the cycle looked at: those that
+	// changed since they were last looked at (see Allocate).
+	Agents int
+	// Offers is the number of (framework, agent) offers it made.
+	Offers int
+	// HeldBack counts agents on which quota held resources back.
+	HeldBack int
+}
+
+// LastCycle reports what the last Allocate did.
+func (a *Allocator) LastCycle() CycleStats { return a.stats }
+
 // Allocate runs one allocation cycle and returns the offers to make, at most
 // one per (framework, agent). Everything offered counts as held by the
 // framework at once, so it is never offered again until the master Recovers
 // it (declined, rescinded, timed out, or used and then released).
 //
-// The cycle follows Mesos's hierarchical allocator (__generateOffers, second
-// stage; roles are flat for now and there is no quota):
+// The cycle follows Mesos's hierarchical allocator (__generateOffers):
 //
-//   - activated agents with free resources are visited in a random order
-//     (Mesos's std::random_shuffle): a fixed order would hand the same
-//     agents to the same frameworks cycle after cycle;
-//   - on each agent, roles are taken lowest weighted dominant share first
-//     and, within a role, frameworks lowest dominant share first;
-//   - the first framework whose refuse filters do not cover what is free
-//     for its role gets all of it: the unreserved resources and those
-//     reserved to the role (or its ancestors), if they reach the minimum
-//     allocatable; the role and the framework then move back in their
-//     orders, so the next agent goes to whoever is now poorest;
+//   - agents are visited in a random order (Mesos's std::random_shuffle):
+//     a fixed order would hand the same agents to the same frameworks
+//     cycle after cycle;
+//   - stage one, only when some role's quota guarantee is unsatisfied:
+//     those roles are offered, on each agent, what counts towards their
+//     guarantee (plus what quota lets them have beyond it);
+//   - stage two: on each agent the role tree is walked lowest weighted
+//     dominant share first at every level (hierarchical DRF), and within
+//     a role frameworks lowest dominant share first; the first framework
+//     whose refuse filters do not cover what is free for its role gets all
+//     of it (unreserved resources and those reserved to the role or its
+//     ancestors, cut to quota limits and guarantee headroom) if it reaches
+//     the minimum allocatable; the orders then change and the walk starts
+//     again for what is left;
 //   - inactive frameworks, suppressed roles and deactivated agents get
 //     nothing.
+//
+// Cycles are incremental. An agent that was looked at and kept some free
+// resources kept them because nobody could take them: nothing was
+// allocatable to an eligible role, or below the minimum, or covered by every
+// candidate's refuse filter. Visiting it again gives the same answer until
+// something changes: its free resources (a recovery, a task ending, a new
+// total), a refuse filter on it lapsing or being dropped (REVIVE), a new
+// candidate (a framework added, activated, revived, subscribing to a role),
+// or quota (a quota update, or anything that moves consumption or headroom
+// while quota held resources back on it). Those events mark the agent, or
+// all agents, dirty, and Allocate looks only at dirty agents. A cycle in
+// which nothing changed costs next to nothing, whatever the cluster's size.
 func (a *Allocator) Allocate(now time.Time) []Offer {
 	a.resort()
-	a.startCycle()
+	a.cycle++
+	a.wakeFilters(now)
+	if a.quotaVersion != a.quotaSeen {
+		for ag := range a.quotaHeld {
+			a.markDirty(ag)
+		}
+		clear(a.quotaHeld)
+		a.quotaSeen = a.quotaVersion
+	}
+
+	a.wakeNewcomers(now)
 
 	agents := a.candidates[:0]
-	for _, ag := range a.agentList {
-		if ag.active && !ag.free.IsEmpty() {
-			agents = append(agents, ag)
+	if a.allDirty {
+		for _, ag := range a.agentList {
+			ag.dirty = false
+			if ag.active && !ag.free.IsEmpty() {
+				agents = append(agents, ag)
+			}
+		}
+		a.allDirty = false
+	} else {
+		for _, ag := range a.dirty {
+			ag.dirty = false
+			if ag.index >= 0 && ag.active && !ag.free.IsEmpty() {
+				agents = append(agents, ag)
+			}
 		}
 	}
-	a.rand.Shuffle(len(agents), func(i, j int) { agents[i], agents[j] = agents[j], agents[i] })
+	clear(a.dirty)
+	a.dirty = a.dirty[:0]
+	a.stats = CycleStats{Agents: len(agents)}
 
 	var offers []Offer
-	for _, ag := range agents {
-		offers = a.allocateAgent(ag, now, offers)
+	if len(agents) > 0 && len(a.root.kids.items) > 0 {
+		cq := a.startQuotaCycle()
+		if cq.guaranteed {
+			a.rand.Shuffle(len(agents), func(i, j int) { agents[i], agents[j] = agents[j], agents[i] })
+			for _, ag := range agents {
+				offers = a.allocateAgent(ag, now, offers, 1, &cq)
+			}
+		}
+		a.rand.Shuffle(len(agents), func(i, j int) { agents[i], agents[j] = agents[j], agents[i] })
+		for _, ag := range agents {
+			offers = a.allocateAgent(ag, now, offers, 2, &cq)
+		}
 	}
+	a.stats.Offers = len(offers)
 	clear(agents)
 	a.candidates = agents[:0]
 	return offers
 }
 
-// allocateAgent offers one agent's free resources.
-//
-// It walks the live role order, not a copy: a grant moves the granted role
-// (and framework) later, never earlier, so after a grant at index i the next
-// role to look at is the one that slid into i. A granted role met again
-// further on has nothing left allocatable to it and is passed over.
-func (a *Allocator) allocateAgent(ag *agent, now time.Time, offers []Offer) []Offer {
-	first := len(offers) // offers made on this agent start here
-	roles := &a.roleOrder
-	// Every role is looked at at most twice per agent (before and after its
-	// grant); the bound keeps a bookkeeping bug from hanging the master's
-	// loop.
-	visits := 2*len(roles.items) + 1
-	for i := 0; i < len(roles.items) && !ag.free.IsEmpty() && visits > 0; visits-- {
-		r := roles.items[i]
-		free := ag.free
-		if ag.reserved {
-			free = free.AllocatableTo(r.name)
+// maxNewcomers is how many newly eligible framework roles wakeNewcomers
+// checks one by one; beyond that (a master failover re-subscribing every
+// framework) looking at every agent once is cheaper.
+const maxNewcomers = 32
+
+// wakeNewcomers marks dirty the agents on which a framework role that
+// became eligible since the last cycle could take something. Every other
+// clean agent stays clean: nobody else could take anything there before,
+// and the newcomer cannot either. This is what keeps a framework
+// subscribing or reviving from costing a visit of every (agent, framework)
+// pair.
+func (a *Allocator) wakeNewcomers(now time.Time) {
+	defer func() {
+		for _, fr := range a.newcomers {
+			fr.newcomer = false
 		}
-		if free.IsEmpty() {
-			i++
-			continue
+		clear(a.newcomers)
+		a.newcomers = a.newcomers[:0]
+	}()
+	if a.allDirty || len(a.newcomers) == 0 {
+		return
+	}
+	if len(a.newcomers) > maxNewcomers {
+		a.allDirty = true
+		return
+	}
+	for _, fr := range a.newcomers {
+		if !fr.eligible() || fr.role.node == nil || a.nodes[fr.role.name] != fr.role.node {
+			continue // left again, or its role is gone
 		}
-		if !a.minimum.allows(free) {
-			for _, fr := range r.order.items {
-				fr.outcome.belowMin++
-			}
-			i++
-			continue
-		}
-		var taker *frameworkRole
-		for _, fr := range r.order.items {
-			if len(ag.filters) > 0 && fr.filtered(ag, free, now) {
-				fr.outcome.filtered++
+		for _, ag := range a.agentList {
+			if ag.dirty || !ag.active || ag.free.IsEmpty() {
 				continue
 			}
-			taker = fr
+			if a.couldTake(fr, ag, now) {
+				a.markDirty(ag)
+			}
+		}
+	}
+}
+
+// couldTake reports whether fr might be offered something on ag: something
+// allocatable to its role is free, above the minimum, and not covered by
+// its refuse filters. With quota it answers yes and leaves the details to
+// the cycle.
+func (a *Allocator) couldTake(fr *frameworkRole, ag *agent, now time.Time) bool {
+	avail := ag.free
+	if ag.reserved {
+		avail = avail.AllocatableTo(fr.role.name)
+	}
+	if avail.IsEmpty() || !a.minimum.allows(avail) {
+		return false
+	}
+	if a.quotaSet > 0 {
+		return true
+	}
+	return len(ag.filters) == 0 || !fr.filtered(ag, avail, now, true)
+}
+
+// allocateAgent offers one agent's free resources in one stage.
+func (a *Allocator) allocateAgent(ag *agent, now time.Time, offers []Offer, stage int, cq *cycleQuota) []Offer {
+	// The minimum is monotone: if all that is free is not worth
+	// offering, no part of it is.
+	if !a.minimum.allows(ag.free) {
+		return offers
+	}
+	first := len(offers) // offers made on this agent in this stage start here
+	prior := cq.stageOne[ag]
+	held := false
+	// Every grant takes something from the agent; the bound keeps a
+	// bookkeeping bug from hanging the master's loop.
+	for range 1024 {
+		if ag.free.IsEmpty() {
 			break
 		}
-		if taker == nil {
-			i++
-			continue
+		p := picker{a: a, ag: ag, now: now, stage: stage, cq: cq}
+		if !p.walk(a.root) {
+			held = held || p.heldBack
+			break
 		}
-		offers = a.grant(ag, taker, free, offers, first)
+		held = held || p.heldBack
+		offers = a.grant(ag, p.fr, p.offer, offers, prior, first)
+		if stage == 1 && cq.required != nil {
+			cq.required = minus(cq.required, resourcesQuantities(p.guar))
+		}
+	}
+	if stage == 1 && len(offers) > first {
+		if cq.stageOne == nil {
+			cq.stageOne = map[*agent][]int{}
+		}
+		for k := first; k < len(offers); k++ {
+			cq.stageOne[ag] = append(cq.stageOne[ag], k)
+		}
+	}
+	if held {
+		a.quotaHeld[ag] = struct{}{}
+		if stage == 2 {
+			a.stats.HeldBack++
+		}
 	}
 	return offers
 }
 
-// grant gives free (unallocated, all allocatable to the role) to a
-// framework in a role on an agent and adds it to the framework's offer for
-// the agent.
-func (a *Allocator) grant(ag *agent, fr *frameworkRole, free resources.Resources, offers []Offer, first int) []Offer {
+// picker finds the next taker on an agent: the first framework, in
+// hierarchical DRF order, that can be offered something there.
+type picker struct {
+	a     *Allocator
+	ag    *agent
+	now   time.Time
+	stage int
+	cq    *cycleQuota
+
+	fr       *frameworkRole
+	offer    resources.Resources
+	guar     resources.Resources
+	heldBack bool
+}
+
+// walk visits a node's kids in order, depth first, and reports whether it
+// found a taker.
+func (p *picker) walk(n *role) bool {
+	for _, kid := range n.kids.items {
+		if kid.isLeaf() {
+			if p.leaf(kid) {
+				return true
+			}
+		} else if p.walk(kid) {
+			return true
+		}
+	}
+	return false
+}
+
+// leaf looks for a taker among one role's frameworks.
+func (p *picker) leaf(leaf *role) bool {
+	a, ag := p.a, p.ag
+	if p.stage == 1 && (leaf.node.quota == nil || len(leaf.node.quota.Guarantees) == 0) {
+		return false
+	}
+	avail := ag.free
+	if ag.reserved {
+		avail = avail.AllocatableTo(leaf.name)
+	}
+	if avail.IsEmpty() || !a.minimum.allows(avail) {
+		return false
+	}
+	offer, guar := avail, resources.Resources{}
+	cache := true
+	if a.quotaSet > 0 {
+		var held bool
+		offer, guar, held = a.quotaOffer(leaf, avail, p.stage, p.cq)
+		p.heldBack = p.heldBack || held
+		cache = false
+		if offer.IsEmpty() || !a.minimum.allows(offer) {
+			return false
+		}
+	}
+	for _, fr := range leaf.order.items {
+		if len(ag.filters) > 0 && fr.filtered(ag, offer, p.now, cache) {
+			continue
+		}
+		p.fr, p.offer, p.guar = fr, offer, guar
+		return true
+	}
+	return false
+}
+
+// grant gives rs (free on the agent, all allocatable to the role) to a
+// framework in a role and adds it to the framework's offer for the agent.
+//
+// The framework's offer on the agent, if it has one in this cycle already,
+// is among offers[first:] or at one of the indices in prior.
+func (a *Allocator) grant(ag *agent, fr *frameworkRole, rs resources.Resources, offers []Offer, prior []int, first int) []Offer {
 	name := fr.role.name
 	fwID := fr.fw.id
-	granted := free.AllocateTo(name)
-	if ag.reserved {
-		a.setFree(ag, ag.free.Subtract(free))
+	granted := rs.AllocateTo(name)
+	if !ag.reserved && a.quotaSet == 0 {
+		a.setFreeQuiet(ag, resources.Resources{}) // rs was everything free
 	} else {
-		a.setFree(ag, resources.Resources{}) // free was everything free
+		a.setFreeQuiet(ag, ag.free.Subtract(rs))
 	}
 	ag.allocated[fwID] = ag.allocated[fwID].Add(granted)
 	a.index(fwID, ag.id)
 	a.track(fr.fw, granted, 1)
-	fr.outcome.offered++
 
+	for _, k := range prior {
+		if offers[k].FrameworkID == fwID {
+			offers[k].Resources[name] = offers[k].Resources[name].Add(granted)
+			return offers
+		}
+	}
 	for k := first; k < len(offers); k++ {
 		if offers[k].FrameworkID == fwID {
 			offers[k].Resources[name] = offers[k].Resources[name].Add(granted)
@@ -123,4 +312,14 @@ func (a *Allocator) grant(ag *agent, fr *frameworkRole, free resources.Resources
 		AgentID:     ag.id,
 		Resources:   map[string]resources.Resources{name: granted},
 	})
+}
+
+func resourcesQuantities(rs resources.Resources) Quantities {
+	q := Quantities{}
+	for r := range rs.All() {
+		if r.Kind == resources.KindScalar {
+			q[r.Name] += r.Scalar
+		}
+	}
+	return q
 }

@@ -86,15 +86,37 @@ type Allocator struct {
 	// failover reports tasks of frameworks that have not re-subscribed).
 	held map[string]map[string]struct{}
 
-	roles     map[string]*role
-	roleOrder order[*role] // roles with at least one framework that may be offered
-	dirty     bool         // cluster total changed: shares and orders are stale
+	// root is the role tree's root (the cluster); nodes indexes its nodes
+	// by role name. See roles.go.
+	root  *role
+	nodes map[string]*role
+	stale bool // cluster total changed: shares and orders are stale
+
+	// Incremental cycles (see Allocate): dirty lists the agents to look at
+	// in the next Allocate; allDirty says every agent is to be looked at.
+	dirty    []*agent
+	allDirty bool
+	// newcomers are framework roles that became eligible since the last
+	// Allocate.
+	newcomers []*frameworkRole
+	expiries  expiryHeap // when refuse filters lapse
+
+	// Quota (quota.go). quotaSet counts roles with a quota; quotaVersion
+	// changes with anything that can change what quota allows, so that
+	// agents held back for quota are looked at again.
+	quotaSet     int
+	quotaVersion uint64
+	quotaSeen    uint64
+	quotaHeld    map[*agent]struct{}
+	// headroomFree is the cluster's free unreserved non-revocable scalars,
+	// by scalar index: Mesos's available quota headroom.
+	headroomFree []resources.Milli
 
 	versions   uint64 // last agent free version handed out
 	cycle      uint64 // number of Allocate calls
-	lastAgents int    // activated agents in the last Allocate
 	candidates []*agent
 	touched    []*frameworkRole
+	stats      CycleStats
 }
 
 type agent struct {
@@ -109,7 +131,7 @@ type agent struct {
 	// allocated is what each framework holds here, offered or in use,
 	// with allocation roles.
 	allocated map[string]resources.Resources
-	index     int // in Allocator.agentList
+	index     int // in Allocator.agentList; −1 once removed
 	// filters are the refuse filters frameworks hold for this agent, by
 	// framework and role. They live with the agent because Allocate
 	// checks them agent by agent.
@@ -117,6 +139,10 @@ type agent struct {
 	// version changes whenever free does (see setFree), so that a refuse
 	// filter can remember its verdict for an agent that did not change.
 	version uint64
+	// dirty is set while the agent is in Allocator.dirty.
+	dirty bool
+	// wake is when its earliest refuse filter lapses (zero: none pending).
+	wake time.Time
 }
 
 type framework struct {
@@ -128,26 +154,15 @@ type framework struct {
 	roles map[string]*frameworkRole
 }
 
-type role struct {
-	client
-	// members are the frameworks in the role, whether or not they can be
-	// offered anything now.
-	members map[string]*frameworkRole
-	// order holds the members that may be offered: active, subscribed
-	// and not suppressed.
-	order order[*frameworkRole]
-}
-
-func (r *role) cl() *client { return &r.client }
-
 // frameworkRole is a framework as a client of one role's sorter.
 type frameworkRole struct {
 	client
 	fw         *framework
-	role       *role
+	role       *role // the leaf of the role in the role tree
 	subscribed bool
 	suppressed bool
-	outcome    roleOutcome
+	// newcomer is set while the place is in Allocator.newcomers.
+	newcomer bool
 	// filterAgents are the agents holding refuse filters of this
 	// framework in this role, to drop them on revive.
 	filterAgents map[*agent]struct{}
@@ -177,12 +192,14 @@ func New(opts Options) (*Allocator, error) {
 		agents:     map[string]*agent{},
 		frameworks: map[string]*framework{},
 		held:       map[string]map[string]struct{}{},
-		roles:      map[string]*role{},
+		nodes:      map[string]*role{},
+		quotaHeld:  map[*agent]struct{}{},
 		scalars: scalarIndex{
 			ids:     map[string]int{},
 			exclude: map[string]bool{},
 		},
 	}
+	a.root = &role{client: client{pos: -1}, children: map[string]*role{}}
 	for _, name := range opts.FairnessExcludeResourceNames {
 		a.scalars.exclude[name] = true
 	}
@@ -206,9 +223,10 @@ func (a *Allocator) SetWeights(weights map[string]float64) error {
 	}
 	for name, w := range weights {
 		a.weights[name] = w
-		if r := a.roles[name]; r != nil {
-			r.weight = w
-			a.reshareRole(r)
+		if n := a.nodes[name]; n != nil {
+			n.weight, n.leaf.weight = w, w
+			a.reshareUp(n.leaf)
+			a.reshareUp(n)
 		}
 	}
 	return nil
@@ -234,18 +252,18 @@ func (a *Allocator) AddAgent(agentID string, total resources.Resources, used map
 	ag := &agent{
 		id:        agentID,
 		total:     total,
-		free:      total,
 		active:    true,
 		reserved:  !total.Reserved().IsEmpty(),
 		allocated: map[string]resources.Resources{},
 		index:     len(a.agentList),
 	}
-	a.setFree(ag, total)
 	a.agents[agentID] = ag
 	a.agentList = append(a.agentList, ag)
 	a.active++
 	a.scalars.addScalars(total, 1)
-	a.dirty = true
+	a.trackReservations(total, 1)
+	a.stale = true
+	a.setFree(ag, total)
 	for _, fwID := range sortedKeys(used) {
 		rs := used[fwID]
 		if rs.IsEmpty() {
@@ -278,13 +296,17 @@ func (a *Allocator) RemoveAgent(agentID string) error {
 	if ag.active {
 		a.active--
 	}
+	a.setFree(ag, resources.Resources{}) // out of the headroom
+	delete(a.quotaHeld, ag)
 	a.scalars.addScalars(ag.total, -1)
-	a.dirty = true
+	a.trackReservations(ag.total, -1)
+	a.stale = true
 	last := a.agentList[len(a.agentList)-1]
 	a.agentList[ag.index] = last
 	last.index = ag.index
 	a.agentList[len(a.agentList)-1] = nil
 	a.agentList = a.agentList[:len(a.agentList)-1]
+	ag.index = -1
 	delete(a.agents, agentID)
 	return nil
 }
@@ -299,7 +321,9 @@ func (a *Allocator) UpdateAgent(agentID string, total resources.Resources) error
 	}
 	a.scalars.addScalars(ag.total, -1)
 	a.scalars.addScalars(total, 1)
-	a.dirty = true
+	a.trackReservations(ag.total, -1)
+	a.trackReservations(total, 1)
+	a.stale = true
 	ag.total = total
 	ag.reserved = !total.Reserved().IsEmpty()
 	free := total
@@ -330,6 +354,7 @@ func (a *Allocator) setAgentActive(agentID string, active bool) error {
 		ag.active = active
 		if active {
 			a.active++
+			a.markDirty(ag)
 		} else {
 			a.active--
 		}
@@ -397,7 +422,7 @@ func (a *Allocator) UpdateFramework(frameworkID string, roles, suppressedRoles [
 		if fr.subscribed && !slices.Contains(roles, name) {
 			fr.subscribed = false
 			fr.suppressed = false
-			fr.dropFilters()
+			a.dropFilters(fr)
 			a.refresh(fr)
 			a.leave(fr, false)
 		}
@@ -407,7 +432,7 @@ func (a *Allocator) UpdateFramework(frameworkID string, roles, suppressedRoles [
 		fr.subscribed = true
 		suppressed := slices.Contains(suppressedRoles, name)
 		if fr.suppressed && !suppressed {
-			fr.dropFilters()
+			a.dropFilters(fr)
 		}
 		fr.suppressed = suppressed
 		a.refresh(fr)
@@ -432,7 +457,7 @@ func (a *Allocator) RemoveFramework(frameworkID string) error {
 	delete(a.held, frameworkID)
 	fw.active = false
 	for _, fr := range fw.roles {
-		fr.dropFilters()
+		a.dropFilters(fr)
 		a.refresh(fr)
 		a.leave(fr, true)
 	}
@@ -463,7 +488,7 @@ func (a *Allocator) DeactivateFramework(frameworkID string) error {
 	}
 	fw.active = false
 	for _, fr := range fw.roles {
-		fr.dropFilters()
+		a.dropFilters(fr)
 		a.refresh(fr)
 	}
 	return nil
@@ -506,7 +531,7 @@ func (a *Allocator) setSuppressed(frameworkID string, roles []string, suppressed
 	for _, fr := range frs {
 		fr.suppressed = suppressed
 		if !suppressed {
-			fr.dropFilters()
+			a.dropFilters(fr)
 		}
 		a.refresh(fr)
 	}
@@ -560,7 +585,7 @@ func (a *Allocator) Recover(frameworkID, agentID string, rs resources.Resources,
 		refuse = min(refuse, MaxRefuse)
 		for name, part := range rs.Allocations() {
 			if fr := fw.roles[name]; fr != nil && fr.subscribed {
-				fr.addFilter(ag, refuseFilter{refused: part.Unallocate(), expires: now.Add(refuse)}, now)
+				a.addFilter(fr, ag, refuseFilter{refused: part.Unallocate(), expires: now.Add(refuse)}, now)
 			}
 		}
 	}
@@ -606,9 +631,44 @@ func checkRoles(frameworkID string, roles, suppressed []string) error {
 
 // setFree changes an agent's free resources. Versions start at 1, so a new
 // filter (version 0) always compares once.
+//
+// The agent is looked at again in the next Allocate: what is free there
+// changed, so what the refuse filters and the minimum allocatable decided
+// about it may have too.
 func (a *Allocator) setFree(ag *agent, free resources.Resources) {
+	a.setFreeQuiet(ag, free)
+	a.markDirty(ag)
+}
+
+// setFreeQuiet is setFree for Allocate's own grants: the agent is being
+// looked at already.
+func (a *Allocator) setFreeQuiet(ag *agent, free resources.Resources) {
+	a.headroom(ag.free, -1)
+	a.headroom(free, 1)
 	a.versions++
 	ag.free, ag.version = free, a.versions
+	if a.quotaSet > 0 {
+		a.quotaVersion++
+	}
+}
+
+// headroom adds sign × the unreserved non-revocable scalars of rs to the
+// cluster's free headroom.
+func (a *Allocator) headroom(rs resources.Resources, sign resources.Milli) {
+	for r := range rs.All() {
+		if r.Kind == resources.KindScalar && r.IsUnreserved() && !r.Revocable {
+			i := a.scalars.id(r.Name)
+			a.headroomFree = addTo(a.headroomFree, i, sign*r.Scalar)
+		}
+	}
+}
+
+// markDirty puts an agent on the list of agents the next Allocate looks at.
+func (a *Allocator) markDirty(ag *agent) {
+	if !ag.dirty && ag.index >= 0 {
+		ag.dirty = true
+		a.dirty = append(a.dirty, ag)
+	}
 }
 
 // hold records rs as held by a framework on an agent.
@@ -634,150 +694,6 @@ func (a *Allocator) unindex(frameworkID, agentID string) {
 			delete(a.held, frameworkID)
 		}
 	}
-}
-
-// join returns the framework's place in a role, creating the role and the
-// place if needed.
-func (a *Allocator) join(fw *framework, name string) *frameworkRole {
-	if fr := fw.roles[name]; fr != nil {
-		return fr
-	}
-	r := a.roles[name]
-	if r == nil {
-		r = &role{
-			client:  client{name: name, weight: a.Weight(name), pos: -1},
-			members: map[string]*frameworkRole{},
-		}
-		a.roles[name] = r
-	}
-	fr := &frameworkRole{
-		client: client{name: fw.id, weight: 1, pos: -1},
-		fw:     fw,
-		role:   r,
-	}
-	fw.roles[name] = fr
-	r.members[fw.id] = fr
-	return fr
-}
-
-// leave drops a framework's place in a role once it is neither subscribed
-// nor holding scalar resources there (or at once with force, when the
-// framework goes), and the role once it has no members. Non-scalar holdings,
-// such as ports alone, do not count towards shares, so forgetting them loses
-// nothing. The place must already be out of the role's order.
-func (a *Allocator) leave(fr *frameworkRole, force bool) {
-	if !force && (fr.subscribed || !fr.isZero()) {
-		return
-	}
-	r := fr.role
-	if !fr.isZero() {
-		for i, m := range fr.alloc {
-			r.alloc = addTo(r.alloc, i, -m)
-		}
-		a.reshareRole(r)
-	}
-	delete(fr.fw.roles, r.name)
-	delete(r.members, fr.fw.id)
-	if len(r.members) == 0 {
-		a.roleOrder.remove(r)
-		delete(a.roles, r.name)
-	}
-}
-
-// refresh puts a framework's place in a role into, or takes it out of, the
-// role's order after its eligibility may have changed, and the role into or
-// out of the role order.
-func (a *Allocator) refresh(fr *frameworkRole) {
-	r := fr.role
-	switch in := fr.pos >= 0; {
-	case fr.eligible() && !in:
-		r.order.insert(fr, a.dirty)
-	case !fr.eligible() && in:
-		r.order.remove(fr)
-	}
-	switch in := r.pos >= 0; {
-	case len(r.order.items) > 0 && !in:
-		a.roleOrder.insert(r, a.dirty)
-	case len(r.order.items) == 0 && in:
-		a.roleOrder.remove(r)
-	}
-}
-
-// track adds (sign 1) or removes (sign −1) resources a framework holds to
-// or from the shares of its places in their allocation roles. Resources
-// without an allocation role are held but count towards no role.
-func (a *Allocator) track(fw *framework, rs resources.Resources, sign resources.Milli) {
-	a.touched = a.touched[:0]
-	var last *frameworkRole
-	for r := range rs.All() {
-		if r.AllocationRole == "" {
-			continue
-		}
-		fr := last
-		if fr == nil || fr.role.name != r.AllocationRole {
-			fr = fw.roles[r.AllocationRole]
-			if fr == nil {
-				if sign < 0 {
-					continue // only non-scalars were ever held there
-				}
-				fr = a.join(fw, r.AllocationRole)
-			}
-			if !slices.Contains(a.touched, fr) {
-				a.touched = append(a.touched, fr)
-			}
-			last = fr
-		}
-		if r.Kind != resources.KindScalar {
-			continue
-		}
-		i := a.scalars.id(r.Name)
-		fr.alloc = addTo(fr.alloc, i, sign*r.Scalar)
-		fr.role.alloc = addTo(fr.role.alloc, i, sign*r.Scalar)
-	}
-	for _, fr := range a.touched {
-		if sign > 0 {
-			fr.count++
-			fr.role.count++
-		}
-		a.reshareFramework(fr)
-		a.reshareRole(fr.role)
-		if sign < 0 {
-			a.leave(fr, false)
-		}
-	}
-}
-
-// reshareRole and reshareFramework recompute a client's share and move it in
-// its order. While the orders are dirty a full resort follows anyway.
-func (a *Allocator) reshareRole(r *role) {
-	if !a.dirty {
-		r.share = a.scalars.share(&r.client)
-		a.roleOrder.fix(r)
-	}
-}
-
-func (a *Allocator) reshareFramework(fr *frameworkRole) {
-	if !a.dirty {
-		fr.share = a.scalars.share(&fr.client)
-		fr.role.order.fix(fr)
-	}
-}
-
-// resort recomputes every share and re-sorts every order after the cluster
-// total changed.
-func (a *Allocator) resort() {
-	if !a.dirty {
-		return
-	}
-	for _, r := range a.roles {
-		r.share = a.scalars.share(&r.client)
-		for _, fr := range r.members {
-			fr.share = a.scalars.share(&fr.client)
-		}
-		r.order.sort()
-	}
-	a.roleOrder.sort()
-	a.dirty = false
 }
 
 func sortedKeys[V any](m map[string]V) []string {

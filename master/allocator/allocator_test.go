@@ -220,15 +220,15 @@ func TestAFilteredAgentGoesToTheNextFramework(t *testing.T) {
 	}
 	// fa, holding nothing now, comes before fb, which holds half.
 	c.decline(declined, time.Hour, t0)
+	out, _ := c.Explain("fa", t0.Add(time.Second))
+	if out.Reasons[ReasonFiltered] != 1 {
+		t.Errorf("fa's outcome = %v, want one refuse filter", out)
+	}
 
 	second := c.Allocate(t0.Add(time.Second))
 
 	if len(second) != 1 || second[0].FrameworkID != "fb" || second[0].AgentID != declined.AgentID {
 		t.Fatalf("second offers = %v, want %s to fb", second, declined.AgentID)
-	}
-	out, _ := c.LastOutcome("fa")
-	if out.Reasons[ReasonFiltered] != 1 || out.Offered != 0 {
-		t.Errorf("fa's outcome = %v, want one refuse filter", out)
 	}
 }
 
@@ -284,7 +284,7 @@ func TestSuppressAndRevive(t *testing.T) {
 	if offers := c.Allocate(t0); len(offers) != 0 {
 		t.Fatalf("suppressed framework offered %v", offers)
 	}
-	out, _ := c.LastOutcome("f")
+	out, _ := c.Explain("f", t0.Add(time.Second))
 	if out.Reasons[ReasonSuppressed] != 2 {
 		t.Errorf("outcome = %v, want suppressed in both roles", out)
 	}
@@ -355,7 +355,7 @@ func TestOfferedResourcesAreNotOfferedAgainUntilRecovered(t *testing.T) {
 	if again := c.Allocate(t0); len(again) != 0 {
 		t.Fatalf("outstanding offer offered again: %v", again)
 	}
-	out, _ := c.LastOutcome("fb")
+	out, _ := c.Explain("fb", t0.Add(time.Second))
 	if out.Reasons[ReasonNothingFree] != 1 {
 		t.Errorf("fb's outcome = %v, want nothing free", out)
 	}
@@ -478,7 +478,7 @@ func TestInactiveFrameworksAndAgentsGetNothing(t *testing.T) {
 			if len(offers) != tt.wantOffers {
 				t.Fatalf("offers = %v, want %d", offers, tt.wantOffers)
 			}
-			out, _ := c.LastOutcome("f")
+			out, _ := c.Explain("f", t0.Add(time.Second))
 			if tt.wantReason != 0 && out.Reasons[tt.wantReason] != 1 {
 				t.Errorf("outcome = %v, want %v", out, tt.wantReason)
 			}
@@ -529,7 +529,7 @@ func TestMinAllocatableResources(t *testing.T) {
 			if got := len(offers) == 1; got != tt.want {
 				t.Fatalf("offered = %v, want %v (%v)", got, tt.want, offers)
 			}
-			if out, _ := c.LastOutcome("f"); !tt.want && out.Reasons[ReasonBelowMinAllocatable] != 1 {
+			if out, _ := c.Explain("f", t0.Add(time.Second)); !tt.want && out.Reasons[ReasonBelowMinAllocatable] != 1 {
 				t.Errorf("outcome = %v, want below min allocatable", out)
 			}
 		})
@@ -627,12 +627,12 @@ func TestMultiRoleFrameworkGetsOneOfferPerAgent(t *testing.T) {
 	}
 }
 
-func TestLastOutcomeExplainsNoOffer(t *testing.T) {
+func TestExplainSaysWhyNoOffer(t *testing.T) {
 	c := newCluster(t, Options{})
 	c.agent("a1", "cpus:1;mem:1024").agent("a2", "cpus:1;mem:1024").agent("a3", "cpus:1;mem:1024").
 		framework("rich", "a").framework("poor", "b")
-	if _, ok := c.LastOutcome("poor"); ok {
-		t.Errorf("outcome before any Allocate")
+	if _, ok := c.Explain("nobody", t0); ok {
+		t.Errorf("outcome for an unknown framework")
 	}
 	offers := c.Allocate(t0)
 	for _, o := range offers {
@@ -640,16 +640,24 @@ func TestLastOutcomeExplainsNoOffer(t *testing.T) {
 			c.decline(o, time.Hour, t0)
 		}
 	}
+	c.ok(c.Suppress("rich", nil))
 
-	c.Allocate(t0.Add(time.Second))
+	if again := c.Allocate(t0.Add(time.Second)); len(again) != 0 {
+		t.Fatalf("offers despite the filter: %v", again)
+	}
 
-	out, ok := c.LastOutcome("poor")
+	out, ok := c.Explain("poor", t0.Add(time.Second))
 	want := Outcome{Agents: 3, Reasons: map[Reason]int{ReasonFiltered: 1, ReasonNothingFree: 2}}
-	if !ok || out.Agents != want.Agents || out.Offered != 0 || !maps.Equal(out.Reasons, want.Reasons) {
+	if !ok || out.Agents != want.Agents || !maps.Equal(out.Reasons, want.Reasons) {
 		t.Errorf("outcome = %+v, want %+v", out, want)
 	}
-	if got := out.String(); got != "offered on 0 of 3 agent-roles; nothing free 2, refuse filter 1" {
+	if got := out.String(); got != "3 agent-roles: nothing free 2, refuse filter 1" {
 		t.Errorf("String() = %q", got)
+	}
+	// Once the filter lapses the agent is available again.
+	out, _ = c.Explain("poor", t0.Add(2*time.Hour))
+	if out.Reasons[ReasonAvailable] != 1 {
+		t.Errorf("after the filter: %v, want one available", out)
 	}
 }
 

@@ -43,7 +43,7 @@ func Example() {
 
 	// web-fw has all it needs and suppresses offers. batch-fw declines its
 	// offer for 10 s: nobody else wants it, so it stays free until the
-	// filter expires, and LastOutcome tells batch-fw why it got nothing.
+	// filter expires, and Explain tells batch-fw why it gets nothing.
 	if err := a.Suppress("web-fw", nil); err != nil {
 		panic(err)
 	}
@@ -53,7 +53,7 @@ func Example() {
 		}
 	}
 	fmt.Println("after decline:", len(a.Allocate(now.Add(time.Second))), "offers")
-	outcome, _ := a.LastOutcome("batch-fw")
+	outcome, _ := a.Explain("batch-fw", now.Add(time.Second))
 	fmt.Println("batch-fw:", outcome)
 	fmt.Println("after 10s:", len(a.Allocate(now.Add(10*time.Second))), "offers")
 
@@ -61,6 +61,6 @@ func Example() {
 	// offers: map[batch-fw:1 web-fw:2]
 	// shares: batch 0.333, web 0.333
 	// after decline: 0 offers
-	// batch-fw: offered on 0 of 3 agent-roles; nothing free 2, refuse filter 1
+	// batch-fw: 3 agent-roles: nothing free 2, refuse filter 1
 	// after 10s: 1 offers
 }

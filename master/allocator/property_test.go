@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -204,11 +205,27 @@ func (m *model) step() string {
 		m.dropFilters(id, dropped)
 		fw.roles, fw.suppressed = roles, suppressed
 		return fmt.Sprintf("update framework %s roles=%v suppressed=%v", id, roles, suppressed)
-	case n < 49:
+	case n < 47:
 		role := m.pick(modelRoles)
 		w := float64(1 + m.rng.IntN(4))
 		m.ok(m.a.SetWeights(map[string]float64{role: w}))
 		return fmt.Sprintf("weight %s=%v", role, w)
+	case n < 49:
+		role := m.pick(modelRoles)
+		var q Quota
+		switch m.rng.IntN(4) {
+		case 0: // back to the default
+		case 1:
+			q.Guarantees = Quantities{"cpus": resources.Milli(500 * (1 + m.rng.IntN(4))), "mem": resources.Milli(256_000 * m.rng.IntN(3))}
+		case 2:
+			q.Limits = Quantities{"cpus": resources.Milli(1000 * m.rng.IntN(5))}
+		default:
+			g := resources.Milli(500 * m.rng.IntN(4))
+			q.Guarantees = Quantities{"cpus": g}
+			q.Limits = Quantities{"cpus": g + resources.Milli(1000*m.rng.IntN(3)), "mem": 1_024_000}
+		}
+		m.ok(m.a.SetQuota(role, q))
+		return fmt.Sprintf("quota %s=%+v", role, q)
 	case n < 55:
 		m.now = m.now.Add(time.Duration(m.rng.IntN(8000)) * time.Millisecond)
 		return "advance to " + m.now.Format(time.StampMilli)
@@ -276,7 +293,15 @@ func (m *model) dropFilters(fw string, roles []string) {
 }
 
 func (m *model) allocate() string {
+	// Consumption before the cycle, to check that offers never take a
+	// role past a limit.
+	before := map[string]Quantities{}
+	for role := range m.a.Quotas() {
+		before[role] = m.a.Consumed(role)
+	}
 	offers := m.a.Allocate(m.now)
+	defer m.checkNothingLeftBehind()
+	defer m.checkLimits(before)
 	seen := map[[2]string]bool{}
 	for _, o := range offers {
 		key := [2]string{o.FrameworkID, o.AgentID}
@@ -322,6 +347,46 @@ func (m *model) allocate() string {
 		}
 	}
 	return fmt.Sprintf("allocate: %d offers", len(offers))
+}
+
+// checkLimits checks that the last cycle took no role beyond a quota limit
+// (consumption may have been above a limit already, when the limit was
+// lowered below it: then it must not have grown).
+func (m *model) checkLimits(before map[string]Quantities) {
+	for role, q := range m.a.Quotas() {
+		after := m.a.Consumed(role)
+		for name, limit := range q.Limits {
+			if after[name] > max(limit, before[role][name]) {
+				m.t.Errorf("role %s consumes %s:%v after the cycle, limit %v, before %v",
+					role, name, after[name], limit, before[role][name])
+			}
+		}
+	}
+}
+
+// checkNothingLeftBehind checks that incremental cycles miss nothing: after
+// a cycle, no eligible framework could be offered anything on an agent
+// the allocator will not look at again anyway. (Agents where quota held
+// resources back are looked at again when consumption moves.)
+func (m *model) checkNothingLeftBehind() {
+	a := m.a
+	cq := a.startQuotaCycle()
+	for _, ag := range a.agentList {
+		if !ag.active || ag.dirty || a.allDirty {
+			continue
+		}
+		if _, held := a.quotaHeld[ag]; held {
+			continue
+		}
+		for _, fw := range a.frameworks {
+			for _, fr := range fw.roles {
+				if fr.eligible() && a.reason(fr, ag, m.now, &cq) == ReasonAvailable {
+					m.t.Errorf("after the cycle %s in %s could take %v on %s", fw.id, fr.role.name,
+						ag.free.AllocatableTo(fr.role.name), ag.id)
+				}
+			}
+		}
+	}
 }
 
 func (m *model) recover() string {
@@ -469,17 +534,67 @@ func (m *model) checkBookkeeping() {
 		}
 		return true
 	}
-	for name, r := range a.roles {
-		if got := asMap(&r.client); !equal(got, wantRole[name]) {
-			t.Errorf("role %s allocation %v, recomputed %v", name, got, wantRole[name])
+	wantReserved := map[string]map[string]resources.Milli{}
+	wantHeadroom := map[string]resources.Milli{}
+	for _, ag := range a.agents {
+		for r := range ag.total.All() {
+			if r.Kind == resources.KindScalar && !r.IsUnreserved() {
+				role := r.ReservationRole()
+				for _, x := range append([]string{role}, resources.RoleAncestors(role)...) {
+					if wantReserved[x] == nil {
+						wantReserved[x] = map[string]resources.Milli{}
+					}
+					wantReserved[x][r.Name] += r.Scalar
+				}
+			}
 		}
-		if want := a.scalars.share(&r.client); r.share != want {
-			t.Errorf("role %s share %v, recomputed %v", name, r.share, want)
+		for r := range ag.free.All() {
+			if r.Kind == resources.KindScalar && r.IsUnreserved() && !r.Revocable {
+				wantHeadroom[r.Name] += r.Scalar
+			}
 		}
-		if len(r.members) == 0 {
-			t.Errorf("role %s kept without members", name)
+	}
+	milliMap := func(ms []resources.Milli) map[string]resources.Milli {
+		return asMap(&client{alloc: ms})
+	}
+	if got := milliMap(a.headroomFree); !equal(got, wantHeadroom) {
+		t.Errorf("free headroom %v, recomputed %v", got, wantHeadroom)
+	}
+	for name, n := range a.nodes {
+		leaf := n.leaf
+		if got := asMap(&leaf.client); !equal(got, wantRole[name]) {
+			t.Errorf("role %s own allocation %v, recomputed %v", name, got, wantRole[name])
 		}
-		for id, fr := range r.members {
+		subtree := map[string]resources.Milli{}
+		for role, q := range wantRole {
+			if role == name || resources.IsStrictSubroleOf(role, name) {
+				for k, v := range q {
+					subtree[k] += v
+				}
+			}
+		}
+		if got := asMap(&n.client); !equal(got, subtree) {
+			t.Errorf("role %s subtree allocation %v, recomputed %v", name, got, subtree)
+		}
+		if got := milliMap(n.reserved); !equal(got, wantReserved[name]) {
+			t.Errorf("role %s reservations %v, recomputed %v", name, got, wantReserved[name])
+		}
+		for _, c := range []*role{n, leaf} {
+			if want := a.scalars.share(&c.client); c.share != want {
+				t.Errorf("role %s (leaf=%v) share %v, recomputed %v", name, c.isLeaf(), c.share, want)
+			}
+		}
+		wantParent := a.root
+		if i := strings.LastIndexByte(name, '/'); i >= 0 {
+			wantParent = a.nodes[name[:i]]
+		}
+		if n.parent != wantParent || wantParent == nil || wantParent.children[name] != n {
+			t.Errorf("role %s is not its parent's child", name)
+		}
+		if len(leaf.members) == 0 && len(n.children) == 0 && n.isZero() && isZeroMilli(n.reserved) && n.quota == nil {
+			t.Errorf("role %s kept with nothing in it", name)
+		}
+		for id, fr := range leaf.members {
 			if a.frameworks[id] == nil || a.frameworks[id].roles[name] != fr {
 				t.Errorf("role %s has stale member %s", name, id)
 			}
@@ -501,17 +616,21 @@ func (m *model) checkBookkeeping() {
 				t.Errorf("framework %s in %s: in order = %v, eligible = %v", id, name, in, fr.eligible())
 			}
 		}
-		checkOrder(t, "role "+name, r.order.items)
-		if in := r.pos >= 0; in != (len(r.order.items) > 0) {
-			t.Errorf("role %s: in role order = %v with %d eligible frameworks", name, in, len(r.order.items))
+		checkOrder(t, "role "+name, leaf.order.items)
+		checkOrder(t, "kids of "+name, n.kids.items)
+		if in := leaf.pos >= 0; in != (len(leaf.order.items) > 0) {
+			t.Errorf("role %s: leaf in kids = %v with %d eligible frameworks", name, in, len(leaf.order.items))
+		}
+		if in := n.pos >= 0; in != (len(n.kids.items) > 0) {
+			t.Errorf("role %s: in parent's kids = %v with %d eligible kids", name, in, len(n.kids.items))
 		}
 	}
 	for k := range wantRole {
-		if a.roles[k] == nil {
+		if a.nodes[k] == nil {
 			t.Errorf("role %s holds resources but is not tracked", k)
 		}
 	}
-	checkOrder(t, "roles", a.roleOrder.items)
+	checkOrder(t, "roles", a.root.kids.items)
 	for _, ag := range a.agents {
 		for fr, fs := range ag.filters {
 			if _, ok := fr.filterAgents[ag]; !ok || len(fs) == 0 || !fr.subscribed || a.frameworks[fr.fw.id] != fr.fw {

@@ -2,36 +2,46 @@ package allocator
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 )
 
-// Reason says why a framework got no offer from an agent in one of its roles
-// during the last Allocate (STYLE rule 5: decisions come with reasons, and
-// the reasons are counted).
+// Reason says why a framework is not offered an agent's free resources in
+// one of its roles (STYLE rule 5: decisions come with reasons, and the
+// reasons are counted).
 type Reason uint8
 
 // The reasons, in the order Outcome.String prints them.
 const (
-	// ReasonNothingFree: nothing allocatable to the role was left on the
-	// agent by the framework's turn (taken by poorer roles or frameworks,
-	// reserved to other roles, or all held already).
-	ReasonNothingFree Reason = iota + 1
-	// ReasonFiltered: the framework's refuse filter for the agent covered
+	// ReasonAvailable: something is free there for the role and nothing
+	// stops the framework from being offered it; the next allocation
+	// offers it to this framework or to one with a lower share.
+	ReasonAvailable Reason = iota + 1
+	// ReasonNothingFree: nothing allocatable to the role is free on the
+	// agent (all held, or reserved to other roles).
+	ReasonNothingFree
+	// ReasonFiltered: the framework's refuse filter for the agent covers
 	// everything free for the role.
 	ReasonFiltered
-	// ReasonBelowMinAllocatable: what was free for the role was less than
+	// ReasonBelowMinAllocatable: what is free for the role is less than
 	// every --min_allocatable_resources alternative.
 	ReasonBelowMinAllocatable
+	// ReasonQuota: the role's quota limit, or headroom kept for other
+	// roles' guarantees, leaves too little to offer.
+	ReasonQuota
 	// ReasonSuppressed: the framework suppressed offers for the role.
 	ReasonSuppressed
-	// ReasonInactive: the framework was disconnected.
+	// ReasonInactive: the framework is disconnected.
 	ReasonInactive
 )
 
 var reasonNames = [...]string{
+	ReasonAvailable:           "available",
 	ReasonNothingFree:         "nothing free",
 	ReasonFiltered:            "refuse filter",
 	ReasonBelowMinAllocatable: "below min allocatable",
+	ReasonQuota:               "quota",
 	ReasonSuppressed:          "suppressed",
 	ReasonInactive:            "framework inactive",
 }
@@ -43,29 +53,25 @@ func (r Reason) String() string {
 	return fmt.Sprintf("Reason(%d)", r)
 }
 
-// Outcome is what the last Allocate did for one framework, counted over
-// (agent, role) pairs: every activated agent once for every role the
-// framework is subscribed to.
+// Outcome explains, for one framework, every (activated agent, subscribed
+// role) pair: why it is or is not about to be offered there.
 type Outcome struct {
-	// Agents is the number of activated agents the cycle considered.
+	// Agents is the number of activated agents.
 	Agents int
-	// Offered counts the pairs that produced an offer.
-	Offered int
-	// Reasons counts the other pairs by why they did not.
+	// Reasons counts the pairs by reason.
 	Reasons map[Reason]int
 }
 
-// String reads like "offered on 2 of 10 agent-roles; nothing free 7,
-// refuse filter 1".
+// String reads like "3 agent-roles: nothing free 2, refuse filter 1".
 func (o Outcome) String() string {
-	total := o.Offered
+	total := 0
 	for _, n := range o.Reasons {
 		total += n
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "offered on %d of %d agent-roles", o.Offered, total)
-	sep := "; "
-	for r := ReasonNothingFree; r <= ReasonInactive; r++ {
+	fmt.Fprintf(&b, "%d agent-roles", total)
+	sep := ": "
+	for r := ReasonAvailable; r <= ReasonInactive; r++ {
 		if n := o.Reasons[r]; n > 0 {
 			fmt.Fprintf(&b, "%s%s %d", sep, r, n)
 			sep = ", "
@@ -74,67 +80,35 @@ func (o Outcome) String() string {
 	return b.String()
 }
 
-// roleOutcome is kept per framework and role; Allocate only touches it where
-// it makes a decision, so counting costs nothing on the common path.
-// "Nothing free" is not counted but derived: every considered agent not
-// otherwise accounted for.
-type roleOutcome struct {
-	cycle    uint64 // the Allocate it belongs to
-	state    Reason // 0 when the framework could be offered in the role
-	offered  int
-	filtered int
-	belowMin int
-}
-
-// startCycle resets the outcomes for a new Allocate.
-func (a *Allocator) startCycle() {
-	a.cycle++
-	a.lastAgents = a.active
-	for _, fw := range a.frameworks {
-		for _, fr := range fw.roles {
-			o := roleOutcome{cycle: a.cycle}
-			switch {
-			case !fw.active:
-				o.state = ReasonInactive
-			case fr.suppressed:
-				o.state = ReasonSuppressed
-			}
-			fr.outcome = o
-		}
-	}
-}
-
-// LastOutcome explains what the last Allocate did for a framework: the
-// answer to "why did it get no offer?". It reports false for a framework
-// that is unknown or was added after the last Allocate.
-func (a *Allocator) LastOutcome(frameworkID string) (Outcome, bool) {
+// Explain answers "why does this framework get no offer?" from the current
+// state: for every activated agent and every role the framework subscribes
+// to, what would stop an offer at now. It costs a pass over the agents, so
+// it is meant for operators and logs, not for every cycle. It reports false
+// for an unknown framework.
+func (a *Allocator) Explain(frameworkID string, now time.Time) (Outcome, bool) {
 	fw := a.frameworks[frameworkID]
-	if fw == nil || a.cycle == 0 {
+	if fw == nil {
 		return Outcome{}, false
 	}
-	out := Outcome{Agents: a.lastAgents, Reasons: map[Reason]int{}}
-	subscribed, seen := 0, 0
+	out := Outcome{Agents: a.active, Reasons: map[Reason]int{}}
+	cq := a.startQuotaCycle()
 	for _, fr := range fw.roles {
 		if !fr.subscribed {
 			continue
 		}
-		subscribed++
-		o := fr.outcome
-		if o.cycle != a.cycle {
+		switch {
+		case !fw.active:
+			out.Reasons[ReasonInactive] += a.active
+			continue
+		case fr.suppressed:
+			out.Reasons[ReasonSuppressed] += a.active
 			continue
 		}
-		seen++
-		if o.state != 0 {
-			out.Reasons[o.state] += a.lastAgents
-			continue
+		for _, ag := range a.agentList {
+			if ag.active {
+				out.Reasons[a.reason(fr, ag, now, &cq)]++
+			}
 		}
-		out.Offered += o.offered
-		out.Reasons[ReasonFiltered] += o.filtered
-		out.Reasons[ReasonBelowMinAllocatable] += o.belowMin
-		out.Reasons[ReasonNothingFree] += a.lastAgents - o.offered - o.filtered - o.belowMin
-	}
-	if subscribed > 0 && seen == 0 {
-		return Outcome{}, false
 	}
 	for r, n := range out.Reasons {
 		if n == 0 {
@@ -142,6 +116,28 @@ func (a *Allocator) LastOutcome(frameworkID string) (Outcome, bool) {
 		}
 	}
 	return out, true
+}
+
+// reason is why fr would or would not be offered ag's free resources now.
+func (a *Allocator) reason(fr *frameworkRole, ag *agent, now time.Time, cq *cycleQuota) Reason {
+	avail := ag.free.AllocatableTo(fr.role.name)
+	if avail.IsEmpty() {
+		return ReasonNothingFree
+	}
+	if !a.minimum.allows(avail) {
+		return ReasonBelowMinAllocatable
+	}
+	offer := avail
+	if a.quotaSet > 0 {
+		offer, _, _ = a.quotaOffer(fr.role, avail, 2, cq)
+		if offer.IsEmpty() || !a.minimum.allows(offer) {
+			return ReasonQuota
+		}
+	}
+	if fr.covering(ag, offer, now) {
+		return ReasonFiltered
+	}
+	return ReasonAvailable
 }
 
 // Shares are the dominant shares DRF orders by, for the master's /state,
@@ -159,11 +155,11 @@ type Shares struct {
 func (a *Allocator) Shares() Shares {
 	a.resort()
 	s := Shares{
-		Roles:      make(map[string]float64, len(a.roles)),
+		Roles:      make(map[string]float64, len(a.nodes)),
 		Frameworks: make(map[string]map[string]float64, len(a.frameworks)),
 	}
-	for name, r := range a.roles {
-		s.Roles[name] = r.share
+	for name, n := range a.nodes {
+		s.Roles[name] = n.share
 	}
 	for id, fw := range a.frameworks {
 		m := make(map[string]float64, len(fw.roles))
@@ -173,4 +169,43 @@ func (a *Allocator) Shares() Shares {
 		s.Frameworks[id] = m
 	}
 	return s
+}
+
+// RoleInfo is what the allocator knows of a role, for GET_ROLES and
+// /roles.
+type RoleInfo struct {
+	Name   string
+	Weight float64
+	// Share is the role's weighted dominant share among its siblings,
+	// counting its subroles' allocations.
+	Share float64
+	// Quota is the role's quota (zero: the default, none).
+	Quota Quota
+	// Consumed is what it consumes of its quota: allocations of the role
+	// and its subroles plus their reservations (Mesos's quota consumed).
+	Consumed Quantities
+	// Frameworks subscribed to the role itself.
+	Frameworks []string
+}
+
+// Roles lists the roles the allocator knows (with frameworks, allocations,
+// reservations or quota, and their ancestors), sorted by name.
+func (a *Allocator) Roles() []RoleInfo {
+	a.resort()
+	out := make([]RoleInfo, 0, len(a.nodes))
+	for _, name := range sortedKeys(a.nodes) {
+		n := a.nodes[name]
+		info := RoleInfo{Name: name, Weight: n.weight, Share: n.share, Consumed: a.Consumed(name)}
+		if n.quota != nil {
+			info.Quota = n.quota.clone()
+		}
+		for id, fr := range n.leaf.members {
+			if fr.subscribed {
+				info.Frameworks = append(info.Frameworks, id)
+			}
+		}
+		slices.Sort(info.Frameworks)
+		out = append(out, info)
+	}
+	return out
 }
