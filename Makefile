@@ -36,6 +36,7 @@ FUZZ_TARGETS = \
 	./agent/fetcher:FuzzExtractTar \
 	./agent/containerizer:FuzzParseDuration \
 	./agent/checkpoint:FuzzReadUpdates \
+	./agent/cgroups:FuzzParseMountinfo \
 	./master:FuzzSchedulerAPI
 
 fuzz:
