@@ -62,6 +62,8 @@ type Agent struct {
 	frameworks map[string]*framework
 	// healthChecks are the tasks' health checks (health_checks.go).
 	healthChecks map[healthCheckKey]*healthCheck
+	// sandboxGC deletes the sandboxes of ended runs (sandbox_gc.go).
+	sandboxGC sandboxGC
 	// frameworkOrder keeps frameworks in arrival order for listings.
 	frameworkOrder      []string
 	completedFrameworks []*framework
@@ -222,6 +224,7 @@ func (a *Agent) Run(ctx context.Context) error {
 func (a *Agent) loop(ctx context.Context) {
 	defer close(a.done)
 	a.recover()
+	a.startSandboxGC() // sandbox_gc.go; after recovery, which says which runs live
 	resend := time.NewTimer(time.Hour)
 	resend.Stop()
 	var resendAt time.Time

@@ -105,6 +105,17 @@ type Config struct {
 	StatusUpdateBackoff    time.Duration
 	StatusUpdateBackoffMax time.Duration
 
+	// Sandbox garbage collection (sandbox_gc.go). GCDelay is how long the
+	// sandbox of an executor run that ended is kept (--gc_delay, default
+	// one week); DiskWatchInterval paces the disk usage checks
+	// (--disk_watch_interval, default 1 min), which shorten the delay to
+	// GCDelay × max(0, 1 − GCDiskHeadroom − disk usage). GCDiskHeadroom
+	// (--gc_disk_headroom) lies in [0, 1]; zero means the default 0.1,
+	// and a negative value means no headroom.
+	GCDelay           time.Duration
+	GCDiskHeadroom    float64
+	DiskWatchInterval time.Duration
+
 	// SwitchUser runs tasks and executors as CommandInfo.user or else
 	// FrameworkInfo.user (--switch_user). That needs an agent running as
 	// root, so agora leaves it off by default and runs everything as the
@@ -162,6 +173,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaxAgentPingTimeouts <= 0 {
 		c.MaxAgentPingTimeouts = DefaultMaxAgentPingTimeouts
+	}
+	if err := c.sandboxGCDefaults(); err != nil { // sandbox_gc.go
+		return c, err
 	}
 	if c.Clock == nil {
 		c.Clock = realClock{}

@@ -30,20 +30,22 @@ func filesGet(t *testing.T, a *testAgent, endpoint string, query url.Values) (in
 // executorDirectory is the directory /state reports for an executor.
 func executorDirectory(t *testing.T, a *testAgent, executorID string) string {
 	t.Helper()
+	type frameworks []struct {
+		Executors []struct {
+			ID        string `json:"id"`
+			Directory string `json:"directory"`
+		} `json:"executors"`
+		CompletedExecutors []struct {
+			ID        string `json:"id"`
+			Directory string `json:"directory"`
+		} `json:"completed_executors"`
+	}
 	var state struct {
-		Frameworks []struct {
-			Executors []struct {
-				ID        string `json:"id"`
-				Directory string `json:"directory"`
-			} `json:"executors"`
-			CompletedExecutors []struct {
-				ID        string `json:"id"`
-				Directory string `json:"directory"`
-			} `json:"completed_executors"`
-		} `json:"frameworks"`
+		Frameworks          frameworks `json:"frameworks"`
+		CompletedFrameworks frameworks `json:"completed_frameworks"`
 	}
 	getJSON(t, "http://"+a.Addr().String()+"/state", &state)
-	for _, fw := range state.Frameworks {
+	for _, fw := range append(state.Frameworks, state.CompletedFrameworks...) {
 		for _, ex := range append(fw.Executors, fw.CompletedExecutors...) {
 			if ex.ID == executorID && ex.Directory != "" {
 				return ex.Directory

@@ -459,6 +459,7 @@ func (a *Agent) removeExecutorIfDone(fw *framework, ex *executor) {
 		fw.executorOrder = removeString(fw.executorOrder, ex.id)
 		fw.completedExecutors = appendBounded(fw.completedExecutors, ex)
 		a.forgetRun(fw, ex)
+		a.scheduleSandboxGC(fw, ex) // sandbox_gc.go
 	}
 	a.removeFrameworkIfIdle(fw)
 }

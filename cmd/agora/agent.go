@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"agora/agent"
+	"agora/agent/gc"
 )
 
 const agentUsage = `usage: agora agent --master=HOST:PORT --work_dir=DIR [flags]
@@ -47,6 +48,10 @@ func runAgent(args []string, stdout, stderr io.Writer) int {
 	durationVar(fs, &cfg.ExecutorRegistrationTimeout, "executor_registration_timeout", agent.DefaultExecutorRegistrationTimeout, "time an executor has to subscribe")
 	durationVar(fs, &cfg.ExecutorShutdownGracePeriod, "executor_shutdown_grace_period", agent.DefaultExecutorShutdownGracePeriod, "time an executor has to shut down")
 	durationVar(fs, &cfg.ExecutorReregistrationTimeout, "executor_reregistration_timeout", agent.DefaultExecutorReregistrationTimeout, "time a recovered executor has to subscribe again after an agent restart")
+	durationVar(fs, &cfg.GCDelay, "gc_delay", gc.DefaultDelay, "how long the sandboxes of ended executors are kept at most")
+	fs.Float64Var(&cfg.GCDiskHeadroom, "gc_disk_headroom", gc.DefaultDiskHeadroom,
+		"disk headroom (0.0 to 1.0) in the sandbox age limit gc_delay * max(0, 1 - gc_disk_headroom - disk usage)")
+	durationVar(fs, &cfg.DiskWatchInterval, "disk_watch_interval", gc.DefaultDiskWatchInterval, "how often disk usage is checked")
 	fs.StringVar(&loggingLevel, "logging_level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -55,6 +60,13 @@ func runAgent(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "agora agent:", err)
 		return 2
+	}
+	if cfg.GCDiskHeadroom < 0 || cfg.GCDiskHeadroom > 1 {
+		fmt.Fprintln(stderr, "agora agent: --gc_disk_headroom must be a value between 0.0 and 1.0")
+		return 2
+	}
+	if cfg.GCDiskHeadroom == 0 {
+		cfg.GCDiskHeadroom = -1 // Config reads zero as "the default"; the flag's 0 means none
 	}
 	cfg.Listen = ip + ":" + strconv.Itoa(port)
 	cfg.Logger = log
