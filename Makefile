@@ -37,6 +37,8 @@ FUZZ_TARGETS = \
 	./agent/containerizer:FuzzParseDuration \
 	./agent/checkpoint:FuzzReadUpdates \
 	./agent/cgroups:FuzzParseMountinfo \
+	./agent/files:FuzzResolve \
+	./agent/files:FuzzParseReadQuery \
 	./master:FuzzSchedulerAPI
 
 fuzz:

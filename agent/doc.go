@@ -26,7 +26,12 @@
 //     default_executor.go);
 //   - reliable status updates through the status update manager
 //     (agent/statusupdate), resent until acknowledged;
-//   - the operator endpoints GET /health, GET /state and POST /api/v1.
+//   - the operator endpoints GET /health, GET /state and POST /api/v1,
+//     and the Mesos files API over the sandboxes (/files/browse, read,
+//     download; files_api.go, agent/files);
+//   - the health checks of the built-in executors' tasks
+//     (health_checks.go, agent/health), and the garbage collection of
+//     the sandboxes of ended runs (sandbox_gc.go, agent/gc).
 //
 // Processes are launched and killed by agent/containerizer, URIs fetched by
 // agent/fetcher.
