@@ -110,6 +110,12 @@ func TestFilesAPIReadsARunningTasksSandbox(t *testing.T) {
 		t.Errorf("browse %s = %s; want stdout and stderr", virtual, body)
 	}
 
+	status, body = filesGet(t, a, "debug", nil)
+	var table map[string]string
+	if status != http.StatusOK || json.Unmarshal([]byte(body), &table) != nil || table[virtual] != dir || table[dir] != dir {
+		t.Errorf("debug: %d %s; want %s and %s mapped to the sandbox", status, body, virtual, dir)
+	}
+
 	status, body = filesGet(t, a, "download", url.Values{"path": {dir + "/stdout"}})
 	if status != http.StatusOK || body != "hello from web\n" {
 		t.Errorf("download: %d %q", status, body)

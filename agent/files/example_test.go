@@ -24,7 +24,7 @@ func ExampleHandler() {
 	table.Add(sandbox, sandbox)
 	table.Add("/frameworks/fw-1/executors/web/runs/latest", sandbox)
 	mux := http.NewServeMux()
-	mux.Handle("/files/", &files.Handler{Table: func(context.Context) (files.Table, error) { return table, nil }})
+	mux.Handle("/files/", &files.Handler{Table: func(context.Context, string) (files.Table, error) { return table, nil }})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 

@@ -28,9 +28,12 @@ const maxReadPages = 16
 // /files/debug (a ".json" suffix is accepted too, as older Mesos web UIs
 // ask for it). Mount it on "/files/".
 type Handler struct {
-	// Table returns what may be reached; it is called on every request.
-	// An error (the agent is stopping) answers 503.
-	Table func(ctx context.Context) (Table, error)
+	// Table returns what may be reached; it is called on every request
+	// with the requested path, normalised (repeated and trailing slashes
+	// dropped), so that it may return only the entries that could hold
+	// it; path is "" for /files/debug, which lists everything. An error
+	// (the agent is stopping) answers 503.
+	Table func(ctx context.Context, path string) (Table, error)
 	// Logger receives a line per refused request; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -48,12 +51,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	table, err := h.Table(r.Context())
+	query := r.URL.Query()
+	requested := ""
+	if endpoint != "debug" {
+		requested = normalize(query.Get("path"))
+	}
+	table, err := h.Table(r.Context(), requested)
 	if err != nil {
 		writeText(w, http.StatusServiceUnavailable, err.Error())
 		return
 	}
-	query := r.URL.Query()
 	if callback := query.Get("jsonp"); callback != "" && !validCallback(callback) {
 		writeText(w, http.StatusBadRequest, "Expecting 'jsonp' to be a JavaScript function name")
 		return

@@ -25,7 +25,7 @@ func serve(t *testing.T) (base, sandbox string) {
 	table.Add("/frameworks/fw/executors/ex/runs/latest", sandbox)
 	mux := http.NewServeMux()
 	mux.Handle("/files/", &Handler{
-		Table:  func(context.Context) (Table, error) { return table, nil },
+		Table:  func(context.Context, string) (Table, error) { return table, nil },
 		Logger: slog.New(slog.DiscardHandler),
 	})
 	srv := httptest.NewServer(mux)
@@ -205,7 +205,7 @@ func TestDebugListsTheTable(t *testing.T) {
 }
 
 func TestUnavailableTable(t *testing.T) {
-	h := &Handler{Table: func(context.Context) (Table, error) { return nil, errors.New("agent: stopped") }}
+	h := &Handler{Table: func(context.Context, string) (Table, error) { return nil, errors.New("agent: stopped") }}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/files/browse?path=/x", nil))
 	if rec.Code != http.StatusServiceUnavailable {

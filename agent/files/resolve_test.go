@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -174,4 +175,38 @@ func FuzzResolve(f *testing.F) {
 			t.Fatalf("Resolve(%q) = %s, outside the sandbox %s", suffix, full, sandbox)
 		}
 	})
+}
+
+// BenchmarkResolve resolves a file in one of many sandboxes, as the files
+// API does for every request.
+func BenchmarkResolve(b *testing.B) {
+	_, sandbox := sandboxTree(b)
+	table := Table{}
+	for i := range 10000 {
+		table.Add(filepath.Join("/frameworks/fw/executors", strconv.Itoa(i), "runs/latest"), sandbox)
+	}
+	table.Add("/frameworks/fw/executors/ex/runs/latest", sandbox)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := table.Resolve("/frameworks/fw/executors/ex/runs/latest/tasks/t1/stdout"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkTable builds a table of 10,000 executor runs, each under its
+// three paths: what the agent builds on its loop for /files/debug. Other
+// requests get only the runs of the executor their path names.
+func BenchmarkTable(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		table := Table{}
+		for i := range 10000 {
+			id := strconv.Itoa(i)
+			dir := "/var/lib/agora/slaves/a/frameworks/fw/executors/" + id + "/runs/0f3c2a9e-1111-2222-3333-444455556666"
+			table.Add(dir, dir)
+			table.Add("/var/lib/agora/slaves/a/frameworks/fw/executors/"+id+"/runs/latest", dir)
+			table.Add("/frameworks/fw/executors/"+id+"/runs/latest", dir)
+		}
+	}
 }
