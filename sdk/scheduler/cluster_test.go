@@ -1,0 +1,275 @@
+package scheduler_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	mesospb "agora/api/mesos/v1"
+	"agora/internal/testcluster"
+	"agora/resources"
+	"agora/sdk/internal/leakcheck"
+	"agora/sdk/scheduler"
+	"agora/wire"
+)
+
+// launcher launches commands, one task per offer, and reports updates.
+type launcher struct {
+	scheduler.Base
+	commands   []string
+	next       int
+	updates    chan *mesospb.TaskStatus
+	events     chan string
+	registered chan *mesospb.FrameworkID
+	seen       []*mesospb.TaskStatus // read but not yet waited for
+}
+
+func newLauncher(commands ...string) *launcher {
+	return &launcher{commands: commands, updates: make(chan *mesospb.TaskStatus, 100), events: make(chan string, 100), registered: make(chan *mesospb.FrameworkID, 1)}
+}
+
+func (l *launcher) Registered(_ context.Context, _ *scheduler.Driver, id *mesospb.FrameworkID, _ *mesospb.MasterInfo) {
+	l.registered <- id
+}
+func (l *launcher) Reregistered(context.Context, *scheduler.Driver, *mesospb.MasterInfo) {
+	l.events <- "reregistered"
+}
+func (l *launcher) Disconnected(context.Context, *scheduler.Driver) { l.events <- "disconnected" }
+func (l *launcher) Reconciled(context.Context, *scheduler.Driver)   { l.events <- "reconciled" }
+
+func (l *launcher) ResourceOffers(ctx context.Context, d *scheduler.Driver, offers []*mesospb.Offer) {
+	for _, o := range offers {
+		if l.next >= len(l.commands) {
+			_ = d.Decline(ctx, time.Minute, o.GetId())
+			continue
+		}
+		want := resources.Must(resources.NewScalar("cpus", 0.1), resources.NewScalar("mem", 32))
+		have, err := resources.FromProto(o.GetResources())
+		if err != nil {
+			panic(err)
+		}
+		found, ok := have.Find(want)
+		if !ok {
+			_ = d.Decline(ctx, 0, o.GetId())
+			continue
+		}
+		list, _ := found.ToProto(resources.FormatFor(false, false))
+		id := fmt.Sprintf("task-%d", l.next)
+		task := &mesospb.TaskInfo{
+			Name: proto.String(id), TaskId: &mesospb.TaskID{Value: proto.String(id)}, AgentId: o.GetAgentId(),
+			Command: &mesospb.CommandInfo{Value: proto.String(l.commands[l.next])}, Resources: list,
+		}
+		if err := d.Launch(ctx, o.GetId(), task); err == nil {
+			l.next++
+		}
+	}
+}
+
+func (l *launcher) StatusUpdate(_ context.Context, _ *scheduler.Driver, st *mesospb.TaskStatus) {
+	l.updates <- st
+}
+
+// waitState waits for task to reach want and returns that update; updates
+// of other tasks read meanwhile are kept for later waits.
+func (l *launcher) waitState(t *testing.T, task string, want mesospb.TaskState) *mesospb.TaskStatus {
+	t.Helper()
+	return l.waitUpdate(t, task, func(st *mesospb.TaskStatus) bool { return st.GetState() == want })
+}
+
+func (l *launcher) waitUpdate(t *testing.T, task string, match func(*mesospb.TaskStatus) bool) *mesospb.TaskStatus {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		var rest []*mesospb.TaskStatus
+		for i, st := range l.seen {
+			if st.GetTaskId().GetValue() != task {
+				rest = append(rest, st)
+				continue
+			}
+			if match(st) {
+				l.seen = append(rest, l.seen[i+1:]...)
+				return st
+			}
+			if scheduler.IsTerminal(st.GetState()) {
+				t.Fatalf("task %s: unexpected %v (%s)", task, st.GetState(), st.GetMessage())
+			}
+		}
+		l.seen = rest
+		select {
+		case st := <-l.updates:
+			l.seen = append(l.seen, st)
+		case <-deadline:
+			t.Fatalf("task %s: no expected update", task)
+		}
+	}
+}
+
+func (l *launcher) expect(t *testing.T, want string) {
+	t.Helper()
+	select {
+	case got := <-l.events:
+		if got != want {
+			t.Fatalf("event %q, want %q", got, want)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("no %q", want)
+	}
+}
+
+func framework(name string) *mesospb.FrameworkInfo {
+	return &mesospb.FrameworkInfo{User: proto.String("agora"), Name: proto.String(name), FailoverTimeout: proto.Float64(60)}
+}
+
+// The driver launches command tasks on a real cluster, in both codecs,
+// acknowledges their updates (the agent stops resending them), and leaves
+// no goroutine behind.
+func TestLaunchOnCluster(t *testing.T) {
+	c := testcluster.Start(t, testcluster.Options{Agents: 2})
+	for _, codec := range []wire.Codec{wire.Protobuf, wire.JSON} {
+		t.Run(codec.String(), func(t *testing.T) {
+			snap := leakcheck.Take()
+			l := newLauncher("true", "echo hello", "exit 3")
+			d, err := scheduler.New(scheduler.Config{Master: c.MasterURL, Framework: framework("launch"), Codec: codec, Logger: slog.New(slog.DiscardHandler)}, l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- d.Run(ctx) }()
+			<-l.registered
+			l.waitState(t, "task-0", mesospb.TaskState_TASK_FINISHED)
+			l.waitState(t, "task-1", mesospb.TaskState_TASK_FINISHED)
+			failed := l.waitState(t, "task-2", mesospb.TaskState_TASK_FAILED)
+			if failed.GetMessage() == "" {
+				t.Error("TASK_FAILED without a message")
+			}
+			if left, _ := d.Store().NonTerminal(); len(left) != 0 {
+				t.Errorf("store still holds %v", left)
+			}
+			if err := d.Teardown(ctx); err != nil {
+				t.Fatalf("Teardown: %v", err)
+			}
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("Run: %v", err)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatal("Run did not return after Teardown")
+			}
+			cancel()
+			snap.Check(t, "agora/sdk/")
+		})
+	}
+}
+
+// When the connection to the master breaks, the driver subscribes again
+// as the same framework and reconciles its running task with the master.
+func TestResubscribeAndReconcileOnCluster(t *testing.T) {
+	c := testcluster.Start(t, testcluster.Options{Agents: 1})
+	link := newLink(t, c.MasterAddr)
+	l := newLauncher("sleep 60")
+	d, err := scheduler.New(scheduler.Config{
+		Master: link.addr(), Framework: framework("reconnect"), Codec: wire.JSON,
+		MinBackoff: 50 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,
+		ReconcileInterval: 500 * time.Millisecond, Logger: slog.New(slog.DiscardHandler),
+	}, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	id := <-l.registered
+	l.expect(t, "reconciled")
+	l.waitState(t, "task-0", mesospb.TaskState_TASK_RUNNING)
+
+	link.breakAll()
+	l.expect(t, "disconnected")
+	l.expect(t, "reregistered")
+	// The master answers the driver's RECONCILE (an update may also be
+	// resent first if its acknowledgement was lost with the connection).
+	l.waitUpdate(t, "task-0", func(st *mesospb.TaskStatus) bool {
+		if st.GetState() != mesospb.TaskState_TASK_RUNNING {
+			t.Fatalf("task-0 %v after re-subscription, want TASK_RUNNING", st.GetState())
+		}
+		return st.Reason != nil && st.GetReason() == mesospb.TaskStatus_REASON_RECONCILIATION
+	})
+	l.expect(t, "reconciled")
+	if got := d.FrameworkID().GetValue(); got != id.GetValue() {
+		t.Fatalf("framework id changed from %s to %s", id.GetValue(), got)
+	}
+	state, err := c.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fws := state["frameworks"].([]any); len(fws) != 1 {
+		t.Fatalf("master has %d frameworks, want the one re-subscribed", len(fws))
+	}
+	if err := d.Kill(ctx, &mesospb.TaskID{Value: proto.String("task-0")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	l.waitState(t, "task-0", mesospb.TaskState_TASK_KILLED)
+	if err := d.Teardown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+}
+
+// link is a TCP proxy to the master whose connections a test can break.
+type link struct {
+	ln     net.Listener
+	target string
+	mu     sync.Mutex
+	conns  []net.Conn
+}
+
+func newLink(t *testing.T, target string) *link {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &link{ln: ln, target: target}
+	go func() {
+		for {
+			in, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			out, err := net.Dial("tcp", target)
+			if err != nil {
+				in.Close()
+				continue
+			}
+			l.mu.Lock()
+			l.conns = append(l.conns, in, out)
+			l.mu.Unlock()
+			go func() { _, _ = io.Copy(out, in); out.Close() }()
+			go func() { _, _ = io.Copy(in, out); in.Close() }()
+		}
+	}()
+	t.Cleanup(func() { ln.Close(); l.breakAll() })
+	return l
+}
+
+func (l *link) addr() string { return l.ln.Addr().String() }
+
+// breakAll closes every connection made so far.
+func (l *link) breakAll() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, c := range l.conns {
+		c.Close()
+	}
+	l.conns = nil
+}
