@@ -13,6 +13,7 @@ import (
 
 	mesospb "agora/api/mesos/v1"
 	"agora/master/allocator"
+	"agora/master/registry"
 )
 
 // Version is the Mesos release whose APIs agora speaks; it is what the master
@@ -39,8 +40,15 @@ type Config struct {
 	// makes it unreachable (Mesos: 15 s × 5).
 	AgentPingTimeout     time.Duration
 	MaxAgentPingTimeouts int
-	// Weights of roles for DRF; missing roles weigh 1.
+	// Weights of roles for DRF; missing roles weigh 1. Weights set by
+	// operators (UPDATE_WEIGHTS, /weights) and kept in the registry win.
 	Weights map[string]float64
+	// WorkDir is Mesos's --work_dir: the registry (weights, quota,
+	// reservations) lives in <WorkDir>/master/registry.json. Empty keeps
+	// it in memory only, lost when the master stops.
+	WorkDir string
+	// Registry overrides the store WorkDir implies (tests).
+	Registry registry.Store
 	// Logger; nil logs nowhere.
 	Logger *slog.Logger
 }
@@ -97,6 +105,10 @@ type Master struct {
 	nextFrameworkID uint64
 	nextAgentID     uint64
 	allocPending    bool // an allocation round is due soon
+
+	// registry keeps what operators set; state is its current content.
+	registry registry.Store
+	state    registry.State
 }
 
 // ErrStopped is returned by calls made after the master stopped.
@@ -140,6 +152,12 @@ func New(cfg Config) (*Master, error) {
 		return nil, fmt.Errorf("master: %w", err)
 	}
 	m.alloc = alloc
+	if m.registry, err = openRegistry(cfg); err != nil {
+		return nil, fmt.Errorf("master: %w", err)
+	}
+	if err := m.recoverRegistry(); err != nil {
+		return nil, fmt.Errorf("master: %w", err)
+	}
 	return m, nil
 }
 
@@ -253,6 +271,10 @@ func (m *Master) Handler() http.Handler {
 	mux.HandleFunc("/health", serveHealth)
 	mux.HandleFunc("/master/health", serveHealth)
 	mux.HandleFunc("/version", m.serveVersion)
+	mux.HandleFunc("/weights", m.serveWeights)
+	mux.HandleFunc("/master/weights", m.serveWeights)
+	mux.HandleFunc("/roles", m.serveRoles)
+	mux.HandleFunc("/master/roles", m.serveRoles)
 	return mux
 }
 

@@ -65,12 +65,70 @@ func (m *Master) serveOperator(w http.ResponseWriter, r *http.Request) {
 		}
 		writeEncoded(w, codec, b, encErr)
 		return
+	case masterpb.Call_GET_ROLES, masterpb.Call_GET_WEIGHTS, masterpb.Call_GET_QUOTA:
+		var b []byte
+		var encErr error
+		if err := m.do(r.Context(), func() { b, encErr = codec.Marshal(m.allocationRead(call.GetType())) }); err != nil {
+			writeError(w, err)
+			return
+		}
+		writeEncoded(w, codec, b, encErr)
+		return
+	case masterpb.Call_UPDATE_WEIGHTS, masterpb.Call_UPDATE_QUOTA:
+		m.serveOperatorChange(w, r, call)
+		return
 	default:
 		writeError(w, httpErrorf(http.StatusNotImplemented, "Call %s is not implemented yet", call.GetType()))
 		return
 	}
 	b, err := codec.Marshal(resp)
 	writeEncoded(w, codec, b, err)
+}
+
+// allocationRead answers GET_ROLES, GET_WEIGHTS and GET_QUOTA on the
+// master's goroutine.
+func (m *Master) allocationRead(t masterpb.Call_Type) *masterpb.Response {
+	switch t {
+	case masterpb.Call_GET_ROLES:
+		return &masterpb.Response{Type: masterpb.Response_GET_ROLES.Enum(), GetRoles: m.getRoles()}
+	case masterpb.Call_GET_WEIGHTS:
+		return &masterpb.Response{Type: masterpb.Response_GET_WEIGHTS.Enum(),
+			GetWeights: &masterpb.Response_GetWeights{WeightInfos: m.weightInfos()}}
+	default:
+		return &masterpb.Response{Type: masterpb.Response_GET_QUOTA.Enum(),
+			GetQuota: &masterpb.Response_GetQuota{Status: m.getQuota()}}
+	}
+}
+
+// serveOperatorChange runs an operator call that changes the master's
+// state; success is 200 with an empty body, as in Mesos.
+func (m *Master) serveOperatorChange(w http.ResponseWriter, r *http.Request, call *masterpb.Call) {
+	var callErr error
+	run := func() {
+		switch call.GetType() {
+		case masterpb.Call_UPDATE_WEIGHTS:
+			if call.UpdateWeights == nil {
+				callErr = httpErrorf(http.StatusBadRequest, "Expecting 'update_weights' to be present")
+				return
+			}
+			callErr = m.updateWeights(call.GetUpdateWeights().GetWeightInfos())
+		case masterpb.Call_UPDATE_QUOTA:
+			if call.UpdateQuota == nil {
+				callErr = httpErrorf(http.StatusBadRequest, "Expecting 'update_quota' to be present")
+				return
+			}
+			callErr = m.updateQuota(call.GetUpdateQuota())
+		}
+	}
+	if err := m.do(r.Context(), run); err != nil {
+		writeError(w, err)
+		return
+	}
+	if callErr != nil {
+		writeError(w, callErr)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
 }
 
 // writeEncoded answers with an encoded response, or 500 if encoding failed.

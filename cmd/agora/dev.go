@@ -58,6 +58,7 @@ func runDev(args []string, stdout, stderr io.Writer) int {
 		}
 		defer os.RemoveAll(dir)
 	}
+	mcfg.WorkDir = dir // the master's registry: <dir>/master/registry.json
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 

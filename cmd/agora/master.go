@@ -45,6 +45,7 @@ func (f *masterFlags) register(fs *flag.FlagSet) {
 	durationVar(fs, &f.cfg.AllocationInterval, "allocation_interval", time.Second, "interval between allocation rounds")
 	durationVar(fs, &f.cfg.AgentPingTimeout, "agent_ping_timeout", 15*time.Second, "expected interval between agent heartbeats")
 	fs.IntVar(&f.cfg.MaxAgentPingTimeouts, "max_agent_ping_timeouts", 5, "missed heartbeats before an agent is unreachable")
+	fs.StringVar(&f.cfg.WorkDir, "work_dir", "", "directory for the registry (weights, quota, reservations survive restarts); default: memory only")
 	f.cfg.Weights = map[string]float64{}
 	fs.Var(weightsFlag(f.cfg.Weights), "weights", "role weights for DRF, e.g. prod=2,dev=1 (default 1)")
 }
