@@ -296,6 +296,8 @@ func (a *Agent) recoverTask(fw *framework, ex *executor, rt checkpoint.Task, end
 			*ended = append(*ended, func() { a.taskExited(fw.id, ex.id, ex.containerID, taskID, proc.Wait()) })
 		} else {
 			a.watchTask(fw, ex, t)
+			// Its health check starts afresh, with its delay and grace.
+			a.startHealthCheck(fw, ex, t)
 		}
 	}
 }
