@@ -22,6 +22,7 @@ var (
 	ErrInvalidWeight     = errors.New("allocator: invalid weight")
 	ErrInvalidQuantities = errors.New("allocator: invalid resource quantities")
 	ErrNotAllocated      = errors.New("allocator: resources not allocated to framework")
+	ErrNotAvailable      = errors.New("allocator: resources not free on the agent")
 )
 
 // DefaultRefuse is what Mesos uses for Filters.refuse_seconds when it is
@@ -703,4 +704,73 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// UpdateAllocation converts resources a framework holds on an agent, for
+// the offer operations that change what resources are rather than who
+// holds them: RESERVE and UNRESERVE (a reservation pushed or popped) and
+// CREATE and DESTROY (a persistent volume made from reserved disk, or back).
+// from must be held by the framework (with allocation roles) and to is
+// what it becomes; the agent's total changes the same way, so what is free
+// does not (Mesos's updateAllocation). Nothing changes on error.
+func (a *Allocator) UpdateAllocation(frameworkID, agentID string, from, to resources.Resources) error {
+	ag, ok := a.agents[agentID]
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrUnknownAgent, agentID)
+	}
+	held := ag.allocated[frameworkID]
+	if !held.Contains(from) {
+		return fmt.Errorf("%w: framework %q on agent %q holds %s, not all of %s", ErrNotAllocated, frameworkID, agentID, held, from)
+	}
+	if !ag.total.Contains(from.Unallocate()) {
+		return fmt.Errorf("%w: agent %q has %s, not all of %s", ErrNotAllocated, agentID, ag.total, from.Unallocate())
+	}
+	if fw := a.frameworks[frameworkID]; fw != nil {
+		// Add first: removing first could drop the framework's place in
+		// the role (leave) while it still holds resources there.
+		a.track(fw, to, 1)
+		a.track(fw, from, -1)
+	}
+	ag.allocated[frameworkID] = held.Subtract(from).Add(to)
+	a.setTotal(ag, ag.total.Subtract(from.Unallocate()).Add(to.Unallocate()))
+	return nil
+}
+
+// UpdateAvailable converts free resources of an agent (the operator's
+// RESERVE_RESOURCES, UNRESERVE_RESOURCES, CREATE_VOLUMES and
+// DESTROY_VOLUMES): from must be free there, and the agent's total and free
+// resources change from from to to. Nothing changes on error.
+func (a *Allocator) UpdateAvailable(agentID string, from, to resources.Resources) error {
+	ag, ok := a.agents[agentID]
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrUnknownAgent, agentID)
+	}
+	if !ag.free.Contains(from) {
+		return fmt.Errorf("%w: agent %q has %s free, not all of %s", ErrNotAvailable, agentID, ag.free, from)
+	}
+	a.setTotal(ag, ag.total.Subtract(from).Add(to))
+	a.setFree(ag, ag.free.Subtract(from).Add(to))
+	return nil
+}
+
+// setTotal replaces an agent's total, keeping the cluster totals and the
+// reservation counts in step.
+func (a *Allocator) setTotal(ag *agent, total resources.Resources) {
+	a.scalars.addScalars(ag.total, -1)
+	a.scalars.addScalars(total, 1)
+	a.trackReservations(ag.total, -1)
+	a.trackReservations(total, 1)
+	a.stale = true
+	ag.total = total
+	ag.reserved = !total.Reserved().IsEmpty()
+	a.markDirty(ag)
+}
+
+// Total returns an agent's total resources as the allocator knows them.
+func (a *Allocator) Total(agentID string) (resources.Resources, bool) {
+	ag, ok := a.agents[agentID]
+	if !ok {
+		return resources.Resources{}, false
+	}
+	return ag.total, true
 }

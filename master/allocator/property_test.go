@@ -229,8 +229,10 @@ func (m *model) step() string {
 	case n < 55:
 		m.now = m.now.Add(time.Duration(m.rng.IntN(8000)) * time.Millisecond)
 		return "advance to " + m.now.Format(time.StampMilli)
-	case n < 75:
+	case n < 72:
 		return m.allocate()
+	case n < 75:
+		return m.reserve()
 	default:
 		return m.recover()
 	}
@@ -431,6 +433,50 @@ func (m *model) recover() string {
 		}
 	}
 	return fmt.Sprintf("recover %v from %s on %s, refuse %v", rs, h.fw, h.agent, refuse)
+}
+
+// reserve converts part of what a framework holds into a dynamic
+// reservation for its allocation role (RESERVE), or unreserves dynamically
+// reserved resources that are free on an agent (UNRESERVE_RESOURCES).
+func (m *model) reserve() string {
+	if m.rng.IntN(2) == 0 {
+		for _, agent := range sortedKeys(m.agents) {
+			total := m.agents[agent]
+			free := m.free(agent, total)
+			dyn := free.Filter(func(r resources.Resource) bool { return r.IsDynamicallyReserved() })
+			if dyn.IsEmpty() {
+				continue
+			}
+			plain, err := dyn.PopReservation()
+			m.ok(err)
+			m.ok(m.a.UpdateAvailable(agent, dyn, plain))
+			m.agents[agent] = total.Subtract(dyn).Add(plain)
+			return fmt.Sprintf("unreserve %v on %s", dyn, agent)
+		}
+		return "unreserve: nothing dynamically reserved is free"
+	}
+	for _, agent := range sortedKeys(m.held) {
+		for _, fw := range sortedKeys(m.held[agent]) {
+			held := m.held[agent][fw]
+			for role, part := range held.Allocations() {
+				if role == "*" {
+					continue
+				}
+				from := half(part.Unreserved().Scalars())
+				if from.IsEmpty() {
+					continue
+				}
+				to, err := from.Unallocate().PushReservation(resources.DynamicReservation(role, "p"))
+				m.ok(err)
+				to = to.AllocateTo(role)
+				m.ok(m.a.UpdateAllocation(fw, agent, from, to))
+				m.held[agent][fw] = held.Subtract(from).Add(to)
+				m.agents[agent] = m.agents[agent].Subtract(from.Unallocate()).Add(to.Unallocate())
+				return fmt.Sprintf("reserve %v for %s on %s", to, fw, agent)
+			}
+		}
+	}
+	return "reserve: nothing to reserve"
 }
 
 // half keeps half of every scalar (rounded down to whole thousandths) and

@@ -1,6 +1,7 @@
 package allocator
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"testing"
@@ -274,5 +275,45 @@ func TestQuotaValidation(t *testing.T) {
 	c.ok(c.SetQuota("r", Quota{}))
 	if _, ok := c.Quota("r"); ok || len(c.Roles()) != 0 {
 		t.Errorf("default quota kept the role: %+v", c.Roles())
+	}
+}
+
+func TestDynamicReservationsChangeWhoIsOffered(t *testing.T) {
+	c := newCluster(t, Options{})
+	c.agent("agent", "cpus:4;mem:1024").framework("f", "r")
+	offers := c.Allocate(t0)
+	if len(offers) != 1 {
+		t.Fatalf("offers = %v", offers)
+	}
+	// f RESERVEs one cpu for r in its offer.
+	plain := res(t, "cpus:1")
+	reserved, err := plain.PushReservation(resources.DynamicReservation("r", "ops"))
+	c.ok(err)
+	c.ok(c.UpdateAllocation("f", "agent", plain.AllocateTo("r"), reserved.AllocateTo("r")))
+	if total, _ := c.Total("agent"); !total.Equal(res(t, "cpus:3;mem:1024").Add(reserved)) {
+		t.Errorf("total after RESERVE = %v", total)
+	}
+	if got := c.Consumed("r")["cpus"]; got != 4000 {
+		t.Errorf("r consumes %v cpus, want 4 (3 offered + 1 reserved)", got)
+	}
+	// f declines everything; g in another role gets only unreserved.
+	c.decline(Offer{FrameworkID: "f", AgentID: "agent", Resources: c.Allocation("f")["agent"].Allocations()}, time.Hour, t0)
+	c.framework("g", "s")
+	offers = c.Allocate(t0.Add(time.Second))
+	if len(offers) != 1 || offers[0].FrameworkID != "g" || !offered(offers[0]).Equal(res(t, "cpus:3;mem:1024")) {
+		t.Errorf("offers after RESERVE = %v, want the unreserved part to g", offers)
+	}
+
+	// UNRESERVE of free resources (the operator's call) makes it everyone's.
+	c.ok(c.UpdateAvailable("agent", reserved, plain))
+	if err := c.UpdateAvailable("agent", reserved, plain); !errors.Is(err, ErrNotAvailable) {
+		t.Errorf("unreserving twice: %v", err)
+	}
+	if err := c.UpdateAllocation("f", "agent", reserved.AllocateTo("r"), plain.AllocateTo("r")); !errors.Is(err, ErrNotAllocated) {
+		t.Errorf("converting what f does not hold: %v", err)
+	}
+	offers = c.Allocate(t0.Add(2 * time.Second))
+	if len(offers) != 1 || !offered(offers[0]).Equal(plain) {
+		t.Errorf("offers after UNRESERVE = %v, want the freed cpu", offers)
 	}
 }
