@@ -47,11 +47,13 @@ func (m *Master) accept(fw *framework, acc *schedulerpb.Call_Accept) {
 			}
 		case mesospb.Offer_Operation_LAUNCH_GROUP:
 			l.launchGroup(op.GetLaunchGroup().GetExecutor(), op.GetLaunchGroup().GetTaskGroup())
+		case mesospb.Offer_Operation_RESERVE, mesospb.Offer_Operation_UNRESERVE,
+			mesospb.Offer_Operation_CREATE, mesospb.Offer_Operation_DESTROY:
+			// Applied in order, so a LAUNCH after a RESERVE or
+			// CREATE can use what it made (reservations.go).
+			l.applyResourceOp(op)
 		default:
-			// Reservations and volumes arrive with the allocator work;
-			// until then the operation is refused loudly rather than
-			// silently half-applied.
-			m.log.Warn("offer operation not supported yet; its resources stay unused",
+			m.log.Warn("offer operation not supported; its resources stay unused",
 				"framework", fw.id, "operation", op.GetType().String())
 		}
 	}

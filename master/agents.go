@@ -158,6 +158,9 @@ func (m *Master) register(codec wire.Codec, reg *clusterpb.Call_Register) (*wire
 	wasUnreachable := !a.reachable()
 	a.info = info
 	a.endpoint = reg.GetEndpoint()
+	// Dynamic reservations and volumes live in the master's registry;
+	// the agent reports only its --resources (reservations.go).
+	total = m.withCheckpointed(id, total)
 	a.total = total
 	a.lastSeen = now
 	a.unreachableSince = time.Time{}

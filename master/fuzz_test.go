@@ -18,6 +18,10 @@ func FuzzSchedulerAPI(f *testing.F) {
 		`{"type":"ACCEPT","framework_id":{"value":"x"},"accept":{"offer_ids":[{"value":"o"}]}}`,
 		`{"type":"REGISTER","register":{"agent_info":{"hostname":"h"},"endpoint":"127.0.0.1:1"}}`,
 		`{"type":"UPDATE","agent_id":{"value":"a"},"update":{"framework_id":{"value":"f"},"status":{"task_id":{"value":"t"},"state":"TASK_RUNNING"}}}`,
+		`{"type":"UPDATE_QUOTA","update_quota":{"quota_configs":[{"role":"a","guarantees":{"cpus":{"value":1}},"limits":{"cpus":{"value":2}}}]}}`,
+		`{"type":"UPDATE_WEIGHTS","update_weights":{"weight_infos":[{"role":"a","weight":2}]}}`,
+		`{"type":"RESERVE_RESOURCES","reserve_resources":{"agent_id":{"value":"a"},"resources":[{"name":"cpus","type":"SCALAR","scalar":{"value":1},"reservations":[{"type":"DYNAMIC","role":"r"}]}]}}`,
+		`{"type":"CREATE_VOLUMES","create_volumes":{"agent_id":{"value":"a"},"volumes":[{"name":"disk","type":"SCALAR","scalar":{"value":1},"disk":{"persistence":{"id":"v"}}}]}}`,
 		"\x10\x01\x1a\x00", "", "{", "null", "[]",
 	} {
 		f.Add([]byte(seed))
@@ -44,6 +48,33 @@ func FuzzSchedulerAPI(f *testing.F) {
 					t.Fatalf("%s %s: status %d", path, ct, w.Code)
 				}
 			}
+		}
+	})
+}
+
+// FuzzWeightsEndpoint feeds arbitrary bodies to PUT /weights: a status code
+// every time, never a panic, and the master keeps serving.
+func FuzzWeightsEndpoint(f *testing.F) {
+	for _, seed := range []string{
+		`[{"role":"prod","weight":2}]`, `[{"role":"a//b","weight":1}]`, `[{"weight":-1}]`,
+		`[{"role":"x","weight":"2"}]`, `{}`, `[`, `null`, `[null]`, "",
+	} {
+		f.Add([]byte(seed))
+	}
+	m, err := New(Config{Hostname: "127.0.0.1", AllocationInterval: time.Hour})
+	if err != nil {
+		f.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	f.Cleanup(cancel)
+	go m.Run(ctx)
+	h := m.Handler()
+	f.Fuzz(func(t *testing.T, body []byte) {
+		r := httptest.NewRequest(http.MethodPut, "/weights", bytes.NewReader(body))
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != http.StatusOK && w.Code != http.StatusBadRequest {
+			t.Fatalf("PUT /weights %q: status %d", body, w.Code)
 		}
 	})
 }

@@ -74,7 +74,9 @@ func (m *Master) serveOperator(w http.ResponseWriter, r *http.Request) {
 		}
 		writeEncoded(w, codec, b, encErr)
 		return
-	case masterpb.Call_UPDATE_WEIGHTS, masterpb.Call_UPDATE_QUOTA:
+	case masterpb.Call_UPDATE_WEIGHTS, masterpb.Call_UPDATE_QUOTA,
+		masterpb.Call_RESERVE_RESOURCES, masterpb.Call_UNRESERVE_RESOURCES,
+		masterpb.Call_CREATE_VOLUMES, masterpb.Call_DESTROY_VOLUMES:
 		m.serveOperatorChange(w, r, call)
 		return
 	default:
@@ -101,11 +103,20 @@ func (m *Master) allocationRead(t masterpb.Call_Type) *masterpb.Response {
 }
 
 // serveOperatorChange runs an operator call that changes the master's
-// state; success is 200 with an empty body, as in Mesos.
+// state; success is 200 (202 for operations on an agent's resources) with
+// an empty body, as in Mesos.
 func (m *Master) serveOperatorChange(w http.ResponseWriter, r *http.Request, call *masterpb.Call) {
 	var callErr error
+	code := http.StatusOK
 	run := func() {
 		switch call.GetType() {
+		case masterpb.Call_RESERVE_RESOURCES, masterpb.Call_UNRESERVE_RESOURCES,
+			masterpb.Call_CREATE_VOLUMES, masterpb.Call_DESTROY_VOLUMES:
+			if err := requireBody(call); err != nil {
+				callErr = err
+				return
+			}
+			code, callErr = m.operatorResourceOp(call)
 		case masterpb.Call_UPDATE_WEIGHTS:
 			if call.UpdateWeights == nil {
 				callErr = httpErrorf(http.StatusBadRequest, "Expecting 'update_weights' to be present")
@@ -128,7 +139,34 @@ func (m *Master) serveOperatorChange(w http.ResponseWriter, r *http.Request, cal
 		writeError(w, callErr)
 		return
 	}
-	w.WriteHeader(http.StatusOK)
+	w.WriteHeader(code)
+}
+
+// requireBody checks that a resource operation call carries its message.
+func requireBody(call *masterpb.Call) error {
+	missing := ""
+	switch call.GetType() {
+	case masterpb.Call_RESERVE_RESOURCES:
+		if call.ReserveResources == nil {
+			missing = "reserve_resources"
+		}
+	case masterpb.Call_UNRESERVE_RESOURCES:
+		if call.UnreserveResources == nil {
+			missing = "unreserve_resources"
+		}
+	case masterpb.Call_CREATE_VOLUMES:
+		if call.CreateVolumes == nil {
+			missing = "create_volumes"
+		}
+	case masterpb.Call_DESTROY_VOLUMES:
+		if call.DestroyVolumes == nil {
+			missing = "destroy_volumes"
+		}
+	}
+	if missing != "" {
+		return httpErrorf(http.StatusBadRequest, "Expecting '%s' to be present", missing)
+	}
+	return nil
 }
 
 // writeEncoded answers with an encoded response, or 500 if encoding failed.
