@@ -384,6 +384,7 @@ func (m *Master) updateQuota(u *masterpb.Call_UpdateQuota) error {
 		m.logAllocErr(m.alloc.SetQuota(c.GetRole(), quotaFromRegistry(next.Quota[c.GetRole()])))
 		m.log.Info("quota updated", "role", c.GetRole(), "guarantees", next.Quota[c.GetRole()].Guarantees, "limits", next.Quota[c.GetRole()].Limits)
 		m.rescindOverLimit(c.GetRole(), next.Quota[c.GetRole()].Limits)
+		m.rescindForGuarantee(c.GetRole(), next.Quota[c.GetRole()].Guarantees)
 	}
 	m.allocPending = true
 	return nil
@@ -431,6 +432,52 @@ func (m *Master) rescindOverLimit(role string, limits map[string]float64) {
 					used[x.Name] -= x.Scalar
 				}
 			}
+		}
+		m.rescindOffer(o, now)
+	}
+}
+
+// rescindForGuarantee rescinds offers to other roles until what they held
+// plus what the role consumes and is offered covers its guarantees, so
+// that the next allocation can meet them (best effort, as Mesos: it
+// assumes nothing else is free).
+func (m *Master) rescindForGuarantee(role string, guarantees map[string]float64) {
+	if len(guarantees) == 0 {
+		return
+	}
+	b := m.roleBreakdown(role)
+	have := allocator.Quantities{}
+	for name, v := range b.consumed {
+		have[name] += v
+	}
+	for name, v := range b.offered {
+		have[name] += v
+	}
+	short := func() bool {
+		for name, g := range guarantees {
+			if have[name] < resources.ToMilli(g) {
+				return true
+			}
+		}
+		return false
+	}
+	now := time.Now()
+	for _, id := range sortedKeys(m.offers) {
+		if !short() {
+			return
+		}
+		o := m.offers[id]
+		mine := false
+		for r := range o.byRole {
+			if r == role || resources.IsStrictSubroleOf(r, role) {
+				mine = true
+			}
+		}
+		if mine {
+			continue
+		}
+		for _, rs := range o.byRole {
+			addScalars(have, rs.Unreserved())
 		}
 		m.rescindOffer(o, now)
 	}

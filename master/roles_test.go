@@ -293,3 +293,35 @@ func TestRolesReportAllocationAndQuotaLimitsOffers(t *testing.T) {
 		t.Errorf("/roles = %s", raw)
 	}
 }
+
+// Setting a guarantee rescinds other roles' offers so that the guarantee
+// can be met at once; the guaranteed role is then offered first.
+func TestAQuotaGuaranteeRescindsOtherOffers(t *testing.T) {
+	c := testcluster.Start(t, testcluster.Options{Agents: 2, AgentResources: "cpus:2;mem:2048;disk:1000;ports:[31000-31010]"})
+	greedy := testcluster.Subscribe(t, c.MasterURL, wire.JSON, testcluster.DefaultFrameworkInfo("greedy"))
+	held := 0
+	for held < 2 {
+		held += len(greedy.Next(t, schedulerpb.Event_OFFERS).GetOffers().GetOffers())
+	}
+	info := testcluster.DefaultFrameworkInfo("guaranteed")
+	info.Role = ptrString("q")
+	q := testcluster.Subscribe(t, c.MasterURL, wire.JSON, info)
+
+	code, msg := operator(t, c.MasterURL, `{"type":"UPDATE_QUOTA","update_quota":{"quota_configs":[{"role":"q","guarantees":{"cpus":{"value":2}}}]}}`)
+	if code != http.StatusOK {
+		t.Fatalf("UPDATE_QUOTA: %d %s", code, msg)
+	}
+	greedy.Next(t, schedulerpb.Event_RESCIND)
+	var cpus float64
+	for cpus < 2 {
+		for _, o := range q.Next(t, schedulerpb.Event_OFFERS).GetOffers().GetOffers() {
+			for _, r := range o.GetResources() {
+				if r.GetName() == "cpus" {
+					cpus += r.GetScalar().GetValue()
+				}
+			}
+		}
+	}
+}
+
+func ptrString(s string) *string { return &s }
