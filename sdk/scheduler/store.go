@@ -31,7 +31,8 @@ type TaskStore interface {
 }
 
 // MemoryStore is the default TaskStore: a map in memory, forgetting tasks
-// when they reach a terminal state.
+// when they reach a terminal state or TASK_UNKNOWN (the master knows
+// nothing of the task, so asking it again would only repeat the answer).
 type MemoryStore struct {
 	mu    sync.Mutex
 	tasks map[string]Task
@@ -42,11 +43,12 @@ var _ TaskStore = (*MemoryStore)(nil)
 // NewMemoryStore returns an empty MemoryStore.
 func NewMemoryStore() *MemoryStore { return &MemoryStore{tasks: map[string]Task{}} }
 
-// Put records t, or forgets the task when t.State is terminal.
+// Put records t, or forgets the task when t.State is terminal or
+// TASK_UNKNOWN.
 func (s *MemoryStore) Put(t Task) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if IsTerminal(t.State) {
+	if IsTerminal(t.State) || t.State == mesospb.TaskState_TASK_UNKNOWN {
 		delete(s.tasks, t.ID)
 		return nil
 	}
