@@ -166,7 +166,7 @@ func (a *Allocator) couldTake(fr *frameworkRole, ag *agent, now time.Time) bool 
 	if a.quotaSet > 0 {
 		return true
 	}
-	return len(ag.filters) == 0 || !fr.filtered(ag, avail, now, true)
+	return len(ag.filters) == 0 || !a.filtered(fr, ag, avail, now, true)
 }
 
 // allocateAgent offers one agent's free resources in one stage.
@@ -268,7 +268,7 @@ func (p *picker) leaf(leaf *role) bool {
 		}
 	}
 	for _, fr := range leaf.order.items {
-		if len(ag.filters) > 0 && fr.filtered(ag, offer, p.now, cache) {
+		if len(ag.filters) > 0 && a.filtered(fr, ag, offer, p.now, cache) {
 			continue
 		}
 		p.fr, p.offer, p.guar = fr, offer, guar

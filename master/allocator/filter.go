@@ -26,8 +26,12 @@ type refuseFilter struct {
 
 func (f *refuseFilter) expired(now time.Time) bool { return !now.Before(f.expires) }
 
-// addFilter installs a filter, dropping expired ones of the same agent, and
-// makes sure the agent is looked at again when it lapses.
+// addFilter installs a filter, dropping expired ones of the same agent.
+//
+// The agent is woken when the filter lapses only if the filter ever stops
+// an offer (see filtered): a filter that never decides anything, because
+// what is free is below the minimum or goes to another framework, need not
+// be watched, and in a busy cluster most declined leftovers are such.
 func (a *Allocator) addFilter(fr *frameworkRole, ag *agent, f refuseFilter, now time.Time) {
 	if ag.filters == nil {
 		ag.filters = map[*frameworkRole][]refuseFilter{}
@@ -38,7 +42,6 @@ func (a *Allocator) addFilter(fr *frameworkRole, ag *agent, f refuseFilter, now 
 	fs := slices.DeleteFunc(ag.filters[fr], func(f refuseFilter) bool { return f.expired(now) })
 	ag.filters[fr] = append(fs, f)
 	fr.filterAgents[ag] = struct{}{}
-	a.expiries.wakeAt(ag, f.expires)
 }
 
 // dropFilters removes the framework's filters in this role on every agent;
@@ -57,7 +60,10 @@ func (a *Allocator) dropFilters(fr *frameworkRole) {
 // Expired filters are dropped on the way. cache says whether rs is a
 // function of the agent's free resources alone (no quota shrinking), so
 // that the verdict can be remembered for the agent's version.
-func (fr *frameworkRole) filtered(ag *agent, rs resources.Resources, now time.Time, cache bool) bool {
+//
+// A filter that covers keeps the agent from being offered to the framework
+// until it lapses, so the agent is woken then (wakeFilters).
+func (a *Allocator) filtered(fr *frameworkRole, ag *agent, rs resources.Resources, now time.Time, cache bool) bool {
 	fs, ok := ag.filters[fr]
 	if !ok {
 		return false
@@ -80,6 +86,9 @@ func (fr *frameworkRole) filtered(ag *agent, rs resources.Resources, now time.Ti
 			hit = f.covers
 		default:
 			hit = f.covers
+		}
+		if hit {
+			a.expiries.wakeAt(ag, f.expires)
 		}
 	}
 	if expired {
