@@ -16,7 +16,9 @@ import (
 	"agora/internal/testcluster"
 	"agora/resources"
 	"agora/sdk/internal/leakcheck"
+	"agora/sdk/offer"
 	"agora/sdk/scheduler"
+	"agora/sdk/task"
 	"agora/wire"
 )
 
@@ -272,4 +274,88 @@ func (l *link) breakAll() {
 		c.Close()
 	}
 	l.conns = nil
+}
+
+// grouper launches one task group on the default executor.
+type grouper struct {
+	scheduler.Base
+	launched bool
+	updates  chan *mesospb.TaskStatus
+	lost     chan string
+}
+
+func (g *grouper) ResourceOffers(ctx context.Context, d *scheduler.Driver, offers []*mesospb.Offer) {
+	for _, mo := range offers {
+		if g.launched {
+			_ = d.Decline(ctx, time.Minute, mo.GetId())
+			continue
+		}
+		o, err := offer.New(mo)
+		if err != nil {
+			panic(err)
+		}
+		small := resources.Must(resources.NewScalar("cpus", 0.1), resources.NewScalar("mem", 32))
+		ex := task.DefaultExecutor("group-executor")
+		ex.Resources, _ = o.Take(small)
+		a, okA := task.Command("group-a", "true").Need(small.Slice()...).Build(o)
+		b, okB := task.Command("group-b", "echo b").Need(small.Slice()...).Build(o)
+		if ex.Resources == nil || !okA || !okB {
+			_ = d.Decline(ctx, 0, mo.GetId())
+			continue
+		}
+		if err := d.LaunchGroup(ctx, mo.GetId(), ex, a, b); err == nil {
+			g.launched = true
+		}
+	}
+}
+
+func (g *grouper) StatusUpdate(_ context.Context, _ *scheduler.Driver, st *mesospb.TaskStatus) {
+	g.updates <- st
+}
+
+func (g *grouper) ExecutorLost(_ context.Context, _ *scheduler.Driver, ex *mesospb.ExecutorID, _ *mesospb.AgentID, status int) {
+	g.lost <- fmt.Sprintf("%s %d", ex.GetValue(), status)
+}
+
+// LaunchGroup runs a task group on the default executor; both tasks
+// finish and the executor's end arrives as ExecutorLost with status 0.
+func TestLaunchGroupOnCluster(t *testing.T) {
+	c := testcluster.Start(t, testcluster.Options{Agents: 1})
+	g := &grouper{updates: make(chan *mesospb.TaskStatus, 20), lost: make(chan string, 2)}
+	d, err := scheduler.New(scheduler.Config{Master: c.MasterURL, Framework: framework("group"), Logger: slog.New(slog.DiscardHandler)}, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	finished := map[string]bool{}
+	deadline := time.After(30 * time.Second)
+	for len(finished) < 2 {
+		select {
+		case st := <-g.updates:
+			switch st.GetState() {
+			case mesospb.TaskState_TASK_FINISHED:
+				finished[st.GetTaskId().GetValue()] = true
+			case mesospb.TaskState_TASK_STARTING, mesospb.TaskState_TASK_RUNNING:
+			default:
+				t.Fatalf("%s: %v (%s)", st.GetTaskId().GetValue(), st.GetState(), st.GetMessage())
+			}
+		case <-deadline:
+			t.Fatalf("finished %v", finished)
+		}
+	}
+	select {
+	case got := <-g.lost:
+		if got != "group-executor 0" {
+			t.Fatalf("ExecutorLost %q, want group-executor 0", got)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no ExecutorLost for the finished group")
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
 }

@@ -22,7 +22,7 @@ import (
 // speaks the scheduler API's envelope (SUBSCRIBE streams, stream ids, 202s)
 // and lets the test decide every event, redirect and refusal.
 type fakeMaster struct {
-	t   *testing.T
+	t   testing.TB
 	srv *httptest.Server
 
 	mu sync.Mutex
@@ -53,7 +53,7 @@ type fakeSub struct {
 
 func (s *fakeSub) end() { s.once.Do(func() { close(s.closed) }) }
 
-func (s *fakeSub) send(t *testing.T, ev *schedulerpb.Event) {
+func (s *fakeSub) send(t testing.TB, ev *schedulerpb.Event) {
 	t.Helper()
 	select {
 	case s.events <- ev:
@@ -64,7 +64,7 @@ func (s *fakeSub) send(t *testing.T, ev *schedulerpb.Event) {
 	}
 }
 
-func newFakeMaster(t *testing.T) *fakeMaster {
+func newFakeMaster(t testing.TB) *fakeMaster {
 	f := &fakeMaster{t: t, heartbeat: 15, subs: make(chan *fakeSub, 16), calls: make(chan *schedulerpb.Call, 64)}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(func() {
@@ -184,7 +184,7 @@ func (f *fakeMaster) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 // nextSub waits for the next subscription.
-func (f *fakeMaster) nextSub(t *testing.T) *fakeSub {
+func (f *fakeMaster) nextSub(t testing.TB) *fakeSub {
 	t.Helper()
 	select {
 	case s := <-f.subs:
@@ -196,7 +196,7 @@ func (f *fakeMaster) nextSub(t *testing.T) *fakeSub {
 }
 
 // nextCall waits for the next non-SUBSCRIBE call.
-func (f *fakeMaster) nextCall(t *testing.T, want schedulerpb.Call_Type) *schedulerpb.Call {
+func (f *fakeMaster) nextCall(t testing.TB, want schedulerpb.Call_Type) *schedulerpb.Call {
 	t.Helper()
 	select {
 	case c := <-f.calls:
@@ -211,7 +211,7 @@ func (f *fakeMaster) nextCall(t *testing.T, want schedulerpb.Call_Type) *schedul
 }
 
 // noCall asserts that no call arrives within d.
-func (f *fakeMaster) noCall(t *testing.T, d time.Duration) {
+func (f *fakeMaster) noCall(t testing.TB, d time.Duration) {
 	t.Helper()
 	select {
 	case c := <-f.calls:
@@ -229,7 +229,7 @@ type recorder struct {
 
 func newRecorder() *recorder { return &recorder{got: make(chan string, 256)} }
 
-func (r *recorder) expect(t *testing.T, want string) {
+func (r *recorder) expect(t testing.TB, want string) {
 	t.Helper()
 	select {
 	case got := <-r.got:

@@ -197,3 +197,14 @@ func Executor(id, name, uri string) *mesospb.ExecutorInfo {
 		},
 	}
 }
+
+// DefaultExecutor describes the cluster's built-in executor for task
+// groups (ExecutorInfo type DEFAULT), for Driver.LaunchGroup. Mesos wants
+// the executor's own resources set: take them from the offer as well, e.g.
+// ex.Resources, _ = o.Take(resources.Must(resources.NewScalar("cpus", 0.1), resources.NewScalar("mem", 32))).
+func DefaultExecutor(id string) *mesospb.ExecutorInfo {
+	return &mesospb.ExecutorInfo{
+		ExecutorId: &mesospb.ExecutorID{Value: proto.String(id)},
+		Type:       mesospb.ExecutorInfo_DEFAULT.Enum(),
+	}
+}
