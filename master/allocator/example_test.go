@@ -64,3 +64,44 @@ func Example() {
 	// batch-fw: 3 agent-roles: nothing free 2, refuse filter 1
 	// after 10s: 1 offers
 }
+
+// Quota: a guarantee is offered before anything else, and a limit is never
+// exceeded. Roles form a tree: "eng/web" and "eng/db" share what "eng" gets.
+func ExampleAllocator_SetQuota() {
+	a, err := allocator.New(allocator.Options{})
+	if err != nil {
+		panic(err)
+	}
+	total, _ := resources.Parse("cpus:1;mem:1024", "")
+	for i := range 6 {
+		if err := a.AddAgent(fmt.Sprintf("agent-%d", i), total, nil); err != nil {
+			panic(err)
+		}
+	}
+	// batch must get 3 cpus before anyone else; eng may never hold more than 2.
+	if err := a.SetQuota("batch", allocator.Quota{Guarantees: allocator.Quantities{"cpus": 3000}}); err != nil {
+		panic(err)
+	}
+	if err := a.SetQuota("eng", allocator.Quota{Limits: allocator.Quantities{"cpus": 2000}}); err != nil {
+		panic(err)
+	}
+	for _, fw := range [][2]string{{"web", "eng/web"}, {"db", "eng/db"}, {"etl", "batch"}} {
+		if err := a.AddFramework(fw[0], []string{fw[1]}, nil, nil, true); err != nil {
+			panic(err)
+		}
+	}
+
+	cpus := map[string]float64{}
+	for _, offer := range a.Allocate(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)) {
+		for _, rs := range offer.Resources {
+			cpus[offer.FrameworkID] += rs.Cpus().Float64()
+		}
+	}
+	fmt.Println("cpus offered:", cpus)
+	// Past its cpus limit eng is still offered memory, which has no limit
+	// (as in Mesos).
+	fmt.Println("eng consumes:", a.Consumed("eng"))
+	// Output:
+	// cpus offered: map[db:1 etl:4 web:1]
+	// eng consumes: cpus:2;mem:3072
+}
