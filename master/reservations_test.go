@@ -1,6 +1,7 @@
 package master_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -204,5 +205,36 @@ func TestOperatorReservesForARole(t *testing.T) {
 	}
 	if !total.Contains(all) {
 		t.Errorf("agent total %v lacks the reservation %v", total, all)
+	}
+	// /roles: ops has the reservation, and an unused reservation counts
+	// as consumed quota.
+	resp, err := http.Get(c.MasterURL + "/roles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var doc struct {
+		Roles []struct {
+			Name     string             `json:"name"`
+			Reserved map[string]float64 `json:"reserved"`
+			Quota    struct {
+				Consumed map[string]float64 `json:"consumed"`
+			} `json:"quota"`
+		} `json:"roles"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range doc.Roles {
+		if r.Name == "ops" {
+			found = true
+			if r.Reserved["cpus"] != 1 || r.Reserved["mem"] != 512 || r.Quota.Consumed["cpus"] != 1 {
+				t.Errorf("/roles ops = %+v", r)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("/roles lacks ops: %+v", doc)
 	}
 }

@@ -522,6 +522,7 @@ type breakdown struct {
 	allocated, offered, reserved, consumed allocator.Quantities
 }
 
+// addScalars adds the scalar quantities of rs to q.
 func addScalars(q allocator.Quantities, rs resources.Resources) {
 	for r := range rs.All() {
 		if r.Kind == resources.KindScalar {
@@ -530,34 +531,94 @@ func addScalars(q allocator.Quantities, rs resources.Resources) {
 	}
 }
 
-// roleBreakdown computes what a role and its subroles use (tasks and
-// executors), are offered and have reserved, and what they consume of
-// quota: used resources plus unused reservations.
-func (m *Master) roleBreakdown(role string) breakdown {
-	b := breakdown{allocated: allocator.Quantities{}, offered: allocator.Quantities{}, reserved: allocator.Quantities{}, consumed: allocator.Quantities{}}
-	usedReserved := allocator.Quantities{}
-	for _, a := range m.agents {
-		addScalars(b.reserved, a.total.ReservedToRoleSubtree(role))
-		for _, rs := range m.usedOn(a) {
-			sub := rs.AllocatedToRoleSubtree(role)
-			addScalars(b.allocated, sub)
-			addScalars(usedReserved, rs.ReservedToRoleSubtree(role))
+// roleBreakdowns computes, for every role in one pass over tasks,
+// executors, offers and agents, what the role and its subroles use (tasks
+// and executors), are offered and have reserved, and what they consume of
+// quota: used resources plus unused reservations (Mesos's
+// RoleResourceBreakdown, which walks the cluster once per role).
+func (m *Master) roleBreakdowns() map[string]*breakdown {
+	out := map[string]*breakdown{}
+	usedReserved := map[string]allocator.Quantities{}
+	get := func(role string) *breakdown {
+		b := out[role]
+		if b == nil {
+			b = &breakdown{allocated: allocator.Quantities{}, offered: allocator.Quantities{}, reserved: allocator.Quantities{}, consumed: allocator.Quantities{}}
+			out[role] = b
+		}
+		return b
+	}
+	// each calls f for role and every ancestor.
+	each := func(role string, f func(string)) {
+		f(role)
+		for _, anc := range resources.RoleAncestors(role) {
+			f(anc)
+		}
+	}
+	used := func(rs resources.Resources) {
+		for r := range rs.All() {
+			if r.Kind != resources.KindScalar {
+				continue
+			}
+			if r.AllocationRole != "" {
+				each(r.AllocationRole, func(x string) { get(x).allocated[r.Name] += r.Scalar })
+			}
+			if !r.IsUnreserved() {
+				each(r.ReservationRole(), func(x string) {
+					if usedReserved[x] == nil {
+						usedReserved[x] = allocator.Quantities{}
+					}
+					usedReserved[x][r.Name] += r.Scalar
+				})
+			}
+		}
+	}
+	for _, fw := range m.frameworks {
+		for _, t := range fw.tasks {
+			if !t.recovered {
+				used(t.resources)
+			}
+		}
+		for _, byID := range fw.executors {
+			for _, e := range byID {
+				used(e.resources)
+			}
 		}
 	}
 	for _, o := range m.offers {
-		for _, rs := range o.byRole {
-			addScalars(b.offered, rs.AllocatedToRoleSubtree(role))
+		for role, rs := range o.byRole {
+			for r := range rs.Scalars().All() {
+				each(role, func(x string) { get(x).offered[r.Name] += r.Scalar })
+			}
 		}
 	}
-	for name, v := range b.allocated {
-		b.consumed[name] += v
-	}
-	for name, v := range b.reserved {
-		if left := v - usedReserved[name]; left > 0 {
-			b.consumed[name] += left
+	for _, a := range m.agents {
+		for r := range a.total.Reserved().Scalars().All() {
+			each(r.ReservationRole(), func(x string) { get(x).reserved[r.Name] += r.Scalar })
 		}
 	}
-	return b
+	for role, b := range out {
+		for name, v := range b.allocated {
+			b.consumed[name] += v
+		}
+		for name, v := range b.reserved {
+			if left := v - usedReserved[role][name]; left > 0 {
+				b.consumed[name] += left
+			}
+		}
+	}
+	return out
+}
+
+func breakdownOf(all map[string]*breakdown, role string) breakdown {
+	if b := all[role]; b != nil {
+		return *b
+	}
+	return breakdown{allocated: allocator.Quantities{}, offered: allocator.Quantities{}, reserved: allocator.Quantities{}, consumed: allocator.Quantities{}}
+}
+
+// roleBreakdown is one role's breakdown (empty for an unknown role).
+func (m *Master) roleBreakdown(role string) breakdown {
+	return breakdownOf(m.roleBreakdowns(), role)
 }
 
 // knownRoles are the roles Mesos lists: with frameworks or allocations,
@@ -614,8 +675,9 @@ func (m *Master) frameworksIn(role string) []string {
 // the allocated plus offered cpus, mem, disk and gpus as resources.
 func (m *Master) getRoles() *masterpb.Response_GetRoles {
 	out := &masterpb.Response_GetRoles{}
+	all := m.roleBreakdowns()
 	for _, role := range m.knownRoles() {
-		b := m.roleBreakdown(role)
+		b := breakdownOf(all, role)
 		pb := &mesospb.Role{Name: ptr(role), Weight: ptr(m.weight(role))}
 		for _, name := range []string{"cpus", "mem", "disk", "gpus"} {
 			if v := b.allocated[name] + b.offered[name]; v > 0 {
@@ -639,8 +701,9 @@ func (m *Master) getRoles() *masterpb.Response_GetRoles {
 // frameworks, as Mesos's readonly_handler writes it.
 func (m *Master) rolesJSON() map[string]any {
 	var roles []map[string]any
+	all := m.roleBreakdowns()
 	for _, role := range m.knownRoles() {
-		b := m.roleBreakdown(role)
+		b := breakdownOf(all, role)
 		q := m.state.Quota[role]
 		resourcesTotal := allocator.Quantities{}
 		for name, v := range b.allocated {
