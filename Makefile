@@ -39,7 +39,8 @@ FUZZ_TARGETS = \
 	./agent/cgroups:FuzzParseMountinfo \
 	./agent/files:FuzzResolve \
 	./agent/files:FuzzParseReadQuery \
-	./master:FuzzSchedulerAPI
+	./master:FuzzSchedulerAPI \
+	./master:FuzzWeightsEndpoint
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
