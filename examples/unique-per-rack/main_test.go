@@ -80,7 +80,7 @@ func runningPerRack(t *testing.T, c *testcluster.Cluster) map[string]int {
 func TestOneInstancePerRackThroughAgentLoss(t *testing.T) {
 	c := testcluster.Start(t, testcluster.Options{
 		Agents: 6, // racks r1, r2, r3, two agents each
-		Master: master.Config{AgentPingTimeout: 200 * time.Millisecond, MaxAgentPingTimeouts: 2},
+		Master: master.Config{AgentPingTimeout: 300 * time.Millisecond, MaxAgentPingTimeouts: 3},
 	})
 	out := &syncBuffer{}
 	var errs syncBuffer

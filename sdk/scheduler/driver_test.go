@@ -250,9 +250,9 @@ func TestMissedHeartbeatsResubscribeWithFrameworkID(t *testing.T) {
 // Heartbeats keep a quiet subscription alive.
 func TestHeartbeatsKeepSubscription(t *testing.T) {
 	m := newFakeMaster(t)
-	m.heartbeat = 0.05
+	m.heartbeat = 0.2
 	cfg := testConfig(m.hostPort(), wire.JSON)
-	cfg.MissedHeartbeats = 3
+	cfg.MissedHeartbeats = 5
 	r := newRecorder()
 	d, err := New(cfg, r)
 	if err != nil {
@@ -262,7 +262,7 @@ func TestHeartbeatsKeepSubscription(t *testing.T) {
 	sub := m.nextSub(t)
 	r.expect(t, "registered fw-1")
 	r.expect(t, "reconciled")
-	for range 20 { // 1 s of heartbeats every 50 ms
+	for range 30 { // 1.5 s of heartbeats every 50 ms; silence would end it after 1 s
 		sub.send(t, &schedulerpb.Event{Type: schedulerpb.Event_HEARTBEAT.Enum()})
 		time.Sleep(50 * time.Millisecond)
 	}
