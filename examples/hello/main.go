@@ -84,7 +84,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "hello:", err)
 		return 2
 	}
-	if err := d.Run(ctx); err != nil {
+	// On Ctrl-C, tear the framework down so that its tasks do not outlive
+	// this program; Teardown also ends Run.
+	stopped := make(chan struct{})
+	defer close(stopped)
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-stopped:
+			return
+		}
+		tctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := d.Teardown(tctx); err != nil {
+			d.Stop()
+		}
+	}()
+	if err := d.Run(context.Background()); err != nil {
 		fmt.Fprintln(stderr, "hello:", err)
 		return 2
 	}

@@ -65,3 +65,60 @@ func TestHelloUsage(t *testing.T) {
 		}
 	}
 }
+
+// Interrupted, hello tears its framework down (its tasks are killed) and
+// exits 130.
+func TestHelloInterrupted(t *testing.T) {
+	c := testcluster.Start(t, testcluster.Options{Agents: 1})
+	ctx, cancel := context.WithCancel(context.Background())
+	out := make(chan int, 1)
+	go func() {
+		var o, e bytes.Buffer
+		out <- run(ctx, []string{"--master=" + c.MasterAddr, "--tasks=1", "--cmd=sleep 60"}, &o, &e)
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if n := runningTasks(t, c); n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the task never ran")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case code := <-out:
+		if code != 130 {
+			t.Fatalf("exit code %d, want 130", code)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("hello did not exit after the interrupt")
+	}
+	state, err := c.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fws, _ := state["frameworks"].([]any); len(fws) != 0 {
+		t.Fatalf("%d frameworks left after the interrupt", len(fws))
+	}
+}
+
+func runningTasks(t *testing.T, c *testcluster.Cluster) int {
+	t.Helper()
+	state, err := c.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	fws, _ := state["frameworks"].([]any)
+	for _, f := range fws {
+		tasks, _ := f.(map[string]any)["tasks"].([]any)
+		for _, tk := range tasks {
+			if tk.(map[string]any)["state"] == "TASK_RUNNING" {
+				n++
+			}
+		}
+	}
+	return n
+}
