@@ -36,6 +36,7 @@ FUZZ_TARGETS = \
 	./agent/fetcher:FuzzExtractTar \
 	./agent/containerizer:FuzzParseDuration \
 	./agent/checkpoint:FuzzReadUpdates \
+	./sdk/executor:FuzzParseDuration \
 	./agent/cgroups:FuzzParseMountinfo \
 	./agent/files:FuzzResolve \
 	./agent/files:FuzzParseReadQuery \
