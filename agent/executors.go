@@ -206,7 +206,7 @@ func (a *Agent) executorStarted(frameworkID, executorID, containerID string, pro
 		a.kill(&ex.process, 0)
 	case ex.state == executorRegistering:
 		ex.registrationTimer = a.afterFunc(a.cfg.ExecutorRegistrationTimeout, func() {
-			a.registrationTimeout(frameworkID, executorID, containerID)
+			a.registrationTimeout(frameworkID, executorID, containerID, false)
 		})
 	}
 }
@@ -464,20 +464,27 @@ func (a *Agent) shutdownTimeout(frameworkID, executorID, containerID string) {
 }
 
 // registrationTimeout kills an executor that did not subscribe in time;
-// its tasks fail with REASON_EXECUTOR_REGISTRATION_TIMEOUT.
-func (a *Agent) registrationTimeout(frameworkID, executorID, containerID string) {
+// its tasks fail with REASON_EXECUTOR_REGISTRATION_TIMEOUT. An executor
+// recovered after an agent restart (recovered) had
+// --executor_reregistration_timeout to subscribe again, and its tasks fail
+// with REASON_EXECUTOR_REREGISTRATION_TIMEOUT, as in Mesos.
+func (a *Agent) registrationTimeout(frameworkID, executorID, containerID string, recovered bool) {
 	_, ex := a.executorRun(frameworkID, executorID, containerID)
 	if ex == nil || ex.state != executorRegistering {
 		return
 	}
-	timeout := containerizer.FormatDuration(a.cfg.ExecutorRegistrationTimeout)
+	limit, reason, verb := a.cfg.ExecutorRegistrationTimeout, mesospb.TaskStatus_REASON_EXECUTOR_REGISTRATION_TIMEOUT, "register"
+	if recovered {
+		limit, reason, verb = a.cfg.ExecutorReregistrationTimeout, mesospb.TaskStatus_REASON_EXECUTOR_REREGISTRATION_TIMEOUT, "reregister"
+	}
+	timeout := containerizer.FormatDuration(limit)
 	a.log.Warn("killing executor: it did not subscribe in time", "framework_id", frameworkID,
-		"executor_id", executorID, "timeout", timeout)
+		"executor_id", executorID, "timeout", timeout, "recovered", recovered)
 	ex.state = executorTerminating
 	ex.pendingTermination = &termination{
 		state:   mesospb.TaskState_TASK_FAILED,
-		reason:  mesospb.TaskStatus_REASON_EXECUTOR_REGISTRATION_TIMEOUT,
-		message: "Executor did not register within " + timeout,
+		reason:  reason,
+		message: "Executor did not " + verb + " within " + timeout,
 	}
 	a.kill(&ex.process, 0)
 }

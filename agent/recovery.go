@@ -235,7 +235,7 @@ func (a *Agent) recoverRun(fw *framework, rex checkpoint.Executor, ended *[]func
 	a.watch(fw, ex)
 	fwID, exID, containerID := fw.id, ex.id, ex.containerID
 	ex.registrationTimer = a.afterFunc(a.cfg.ExecutorReregistrationTimeout, func() {
-		a.reregistrationTimeout(fwID, exID, containerID)
+		a.registrationTimeout(fwID, exID, containerID, true)
 	})
 	log.Info("recovered executor; waiting for it to subscribe again", "tasks", len(ex.tasks))
 	return ex
@@ -300,23 +300,4 @@ func (a *Agent) recoverTask(fw *framework, ex *executor, rt checkpoint.Task, end
 			a.startHealthCheck(fw, ex, t)
 		}
 	}
-}
-
-// reregistrationTimeout kills a recovered executor that did not subscribe
-// again in time.
-func (a *Agent) reregistrationTimeout(frameworkID, executorID, containerID string) {
-	_, ex := a.executorRun(frameworkID, executorID, containerID)
-	if ex == nil || ex.state != executorRegistering {
-		return
-	}
-	timeout := containerizer.FormatDuration(a.cfg.ExecutorReregistrationTimeout)
-	a.log.Warn("killing recovered executor: it did not subscribe again in time", "framework_id", frameworkID,
-		"executor_id", executorID, "timeout", timeout)
-	ex.state = executorTerminating
-	ex.pendingTermination = &termination{
-		state:   mesospb.TaskState_TASK_FAILED,
-		reason:  mesospb.TaskStatus_REASON_EXECUTOR_REREGISTRATION_TIMEOUT,
-		message: "Executor did not reregister within " + timeout,
-	}
-	a.kill(&ex.process, 0)
 }

@@ -344,13 +344,7 @@ func (p *Process) supervise() {
 		p.log.Warn("the container's supervisor died; destroying what is left of its session", "err", reportErr)
 		p.destroySession()
 	}
-	p.mu.Lock()
-	p.exited = true
-	if p.escalation != nil {
-		p.escalation.Stop()
-	}
-	killed := p.killed
-	p.mu.Unlock()
+	killed := p.markExited()
 
 	err := p.cmd.Wait()
 	var status ExitStatus
@@ -364,6 +358,18 @@ func (p *Process) supervise() {
 		status = ExitStatus{Code: -1}
 	}
 	p.finish(status, killed)
+}
+
+// markExited records that the container is gone, so that Kill signals
+// nothing from now on, and says whether a kill came before.
+func (p *Process) markExited() (killed bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.exited = true
+	if p.escalation != nil {
+		p.escalation.Stop()
+	}
+	return p.killed
 }
 
 // finish publishes the process's status.
@@ -595,13 +601,7 @@ func (p *Process) watchRecovered() {
 	for p.isOurs() {
 		time.Sleep(recoverPollInterval)
 	}
-	p.mu.Lock()
-	p.exited = true
-	if p.escalation != nil {
-		p.escalation.Stop()
-	}
-	killed := p.killed
-	p.mu.Unlock()
+	killed := p.markExited()
 	p.recovered.Release()
 	p.finish(p.checkpointedStatus(), killed)
 }

@@ -176,7 +176,7 @@ func killTree(timeout time.Duration) {
 func signalTree(sig syscall.Signal) int {
 	live := 0
 	for _, pid := range descendants(os.Getpid()) {
-		if state, ok := processState(pid); ok && state != 'Z' && state != 'X' {
+		if st, ok := readStat(pid); ok && st.state != 'Z' && st.state != 'X' {
 			live++
 			_ = syscall.Kill(pid, sig)
 		}
@@ -207,10 +207,4 @@ func descendants(pid int) []int {
 		}
 	}
 	return out
-}
-
-// processState returns the state letter of a process from /proc.
-func processState(pid int) (byte, bool) {
-	st, ok := readStat(pid)
-	return st.state, ok
 }
