@@ -22,6 +22,14 @@ import (
 //   - offers go only to active frameworks in subscribed, unsuppressed
 //     roles, on activated agents, with resources allocatable to the role;
 //   - nothing covered by an unexpired refuse filter is offered;
+//   - quota guarantees come first: a cycle never lets the cluster's free
+//     unreserved resources fall further below what unmet guarantees still
+//     need (the headroom), so only allocations towards a guarantee may
+//     eat into it (checkHeadroom, from the model's own accounting);
+//   - no eligible framework starves while others are suppressed or
+//     filtered: after a cycle, no eligible framework could still be offered
+//     something on an agent the allocator will not look at again
+//     (checkNothingLeftBehind);
 //   - the incremental DRF bookkeeping (allocations, shares, orders) equals
 //     what a recomputation from scratch gives.
 func TestRandomSequencesKeepTheInvariants(t *testing.T) {
@@ -301,8 +309,10 @@ func (m *model) allocate() string {
 	for role := range m.a.Quotas() {
 		before[role] = m.a.Consumed(role)
 	}
+	deficitBefore := m.headroomDeficit()
 	offers := m.a.Allocate(m.now)
 	defer m.checkNothingLeftBehind()
+	defer m.checkHeadroom(deficitBefore)
 	defer m.checkLimits(before)
 	seen := map[[2]string]bool{}
 	for _, o := range offers {
@@ -362,6 +372,81 @@ func (m *model) checkLimits(before map[string]Quantities) {
 				m.t.Errorf("role %s consumes %s:%v after the cycle, limit %v, before %v",
 					role, name, after[name], limit, before[role][name])
 			}
+		}
+	}
+}
+
+// headroomDeficit is, per scalar, the model's free unreserved
+// non-revocable amount in the cluster minus what the unmet guarantees of the
+// topmost guaranteed roles still need (Mesos's available minus required
+// headroom). Consumption is computed as Mesos defines it, from the model:
+// every reservation in a role's subtree plus what frameworks the allocator
+// knows hold unreserved there.
+func (m *model) headroomDeficit() map[string]resources.Milli {
+	consumed := map[string]map[string]resources.Milli{}
+	add := func(role, name string, v resources.Milli) {
+		for _, r := range append([]string{role}, resources.RoleAncestors(role)...) {
+			if consumed[r] == nil {
+				consumed[r] = map[string]resources.Milli{}
+			}
+			consumed[r][name] += v
+		}
+	}
+	out := map[string]resources.Milli{}
+	for agent, total := range m.agents {
+		for r := range total.All() {
+			if r.Kind == resources.KindScalar && !r.IsUnreserved() {
+				add(r.ReservationRole(), r.Name, r.Scalar)
+			}
+		}
+		for r := range m.free(agent, total).All() {
+			if r.Kind == resources.KindScalar && r.IsUnreserved() && !r.Revocable {
+				out[r.Name] += r.Scalar
+			}
+		}
+		for fw, held := range m.held[agent] {
+			if m.frameworks[fw] == nil {
+				continue
+			}
+			for r := range held.All() {
+				if r.Kind == resources.KindScalar && r.IsUnreserved() && r.AllocationRole != "" {
+					add(r.AllocationRole, r.Name, r.Scalar)
+				}
+			}
+		}
+	}
+	quotas := m.a.Quotas()
+	for role, q := range quotas {
+		if len(q.Guarantees) == 0 {
+			continue
+		}
+		topmost := true
+		for _, anc := range resources.RoleAncestors(role) {
+			if len(quotas[anc].Guarantees) > 0 {
+				topmost = false
+			}
+		}
+		if !topmost {
+			continue
+		}
+		for name, g := range q.Guarantees {
+			if unmet := g - consumed[role][name]; unmet > 0 {
+				out[name] -= unmet
+			}
+		}
+	}
+	return out
+}
+
+// checkHeadroom checks that the cycle did not widen the gap between the
+// free unreserved resources and what unmet guarantees need: allocations
+// beyond guarantees come only out of the surplus, and an allocation
+// towards a guarantee lowers the need as much as the free amount.
+func (m *model) checkHeadroom(before map[string]resources.Milli) {
+	after := m.headroomDeficit()
+	for name, b := range before {
+		if a := after[name]; a < min(0, b) {
+			m.t.Errorf("quota headroom of %s: free minus unmet guarantees went from %v to %v", name, b, a)
 		}
 	}
 }
