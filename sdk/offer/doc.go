@@ -14,6 +14,16 @@
 //		task.Resources = res // in the offer's own wire format
 //	}
 //
+// Reserve, Unreserve, CreateVolumes and DestroyVolumes build the RESERVE,
+// UNRESERVE, CREATE and DESTROY operations for an ACCEPT and apply them to
+// what is left of the offer, so that a LAUNCH later in the same ACCEPT can
+// Take the reserved resources and the new volumes:
+//
+//	reserve, err := o.Reserve("web", principal, want)
+//	create, err := o.CreateVolumes(offer.Volume{ID: "data", ContainerPath: "data", MB: 512, Role: "web"})
+//	res, ok := o.Take(wantReservedToWeb.Add(o.Remaining().PersistentVolumes()))
+//	d.Accept(ctx, ids, []*mesospb.Offer_Operation{reserve, create, scheduler.LaunchOperation(t)}, nil)
+//
 // Resources come back in the format the offer was written in (with or
 // without allocation_info, refined reservations or the older role and
 // reservation fields), so they can be sent back to the same master as they

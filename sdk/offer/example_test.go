@@ -49,3 +49,32 @@ func ExamplePlacement() {
 	// Output:
 	// rack r1 already runs an instance (UNIQUE)
 }
+
+// Reserve part of an offer for a role, make a persistent volume of the
+// reserved disk, and give a task both, all in one ACCEPT.
+func ExampleOffer_Reserve() {
+	rs, _ := resources.Parse("cpus:4;mem:4096;disk:10000", "*")
+	list, _ := rs.AllocateTo("db").ToProto(resources.FormatFor(true, true))
+	o, _ := offer.New(&mesospb.Offer{
+		Id: &mesospb.OfferID{Value: proto.String("o1")}, FrameworkId: &mesospb.FrameworkID{Value: proto.String("fw")},
+		AgentId: &mesospb.AgentID{Value: proto.String("a1")}, Hostname: proto.String("h1"), Resources: list,
+	})
+	want, _ := resources.Parse("cpus:1;mem:1024;disk:2048", "*")
+	reserve, err := o.Reserve("db", "db-principal", want)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	create, err := o.CreateVolumes(offer.Volume{ID: "pgdata", ContainerPath: "pgdata", MB: 2048, Role: "db", Principal: "db-principal"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	needs, _ := resources.Parse("cpus(db):1;mem(db):1024", "*")
+	taskResources, ok := o.Take(needs.Add(o.Remaining().PersistentVolumes()))
+	fmt.Println(reserve.GetType(), create.GetType(), ok, len(taskResources), "resources for the task")
+	fmt.Println("cpus left unreserved:", o.Remaining().Unreserved().Cpus())
+	// Output:
+	// RESERVE CREATE true 3 resources for the task
+	// cpus left unreserved: 3
+}

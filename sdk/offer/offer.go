@@ -3,6 +3,7 @@ package offer
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	mesospb "agora/api/mesos/v1"
 	"agora/constraints"
@@ -19,6 +20,7 @@ type Offer struct {
 	remaining resources.Resources
 	format    resources.Format
 	agent     constraints.Agent
+	role      string // the allocation role; "" when the offer has none
 }
 
 // New parses an offer's resources and attributes.
@@ -31,7 +33,15 @@ func New(o *mesospb.Offer) (*Offer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Offer{Offer: o, remaining: rs, format: formatOf(o.GetResources()), agent: agent}, nil
+	roles := rs.Allocations()
+	if len(roles) > 1 {
+		return nil, fmt.Errorf("%w: %s: resources allocated to %d roles (Mesos makes each offer to one role)", ErrInvalidOffer, o.GetId().GetValue(), len(roles))
+	}
+	of := &Offer{Offer: o, remaining: rs, format: formatOf(o.GetResources()), agent: agent}
+	for role := range roles {
+		of.role = role
+	}
+	return of, nil
 }
 
 // formatOf tells the wire format an offer uses: allocation_info appears
@@ -57,15 +67,64 @@ func (o *Offer) Remaining() resources.Resources { return o.remaining }
 // it in the offer's wire format, ready for TaskInfo.resources. It reports
 // false, taking nothing, when the offer cannot cover wanted.
 //
-// Roles and reservations: each resource of wanted is taken first from
-// resources reserved to its own role (write the reservation on the wanted
-// resource, e.g. with resources.Parse("cpus(web):1", "*")), then from
-// unreserved resources, then from resources reserved to other roles the
-// framework was offered (Mesos's Resources::find). Use TakeFrom to allow
-// only some of the offer.
+// Roles and reservations: a resource of wanted that carries a reservation
+// (write it on the wanted resource, e.g. resources.Parse("cpus(web):1",
+// "*")) is taken from resources reserved to that role first, then from
+// unreserved ones, then from ones reserved to an ancestor of the role
+// (reservations in a hierarchy of roles are shared downwards); never from
+// resources reserved to any other role. An unreserved resource of wanted is
+// taken from unreserved resources first, then from the reservations of the
+// role the offer was made to (Role) and its ancestors. The order of
+// preference is Mesos's Resources::find. Use TakeFrom to allow only some
+// of the offer.
 func (o *Offer) Take(wanted resources.Resources) ([]*mesospb.Resource, bool) {
-	return o.TakeFrom(o.remaining, wanted)
+	left := o.remaining
+	var found resources.Resources
+	// Reserved wants first: they have fewer places to come from, and
+	// an unreserved want might otherwise eat the unreserved resources a
+	// reserved one falls back on.
+	byRole := wanted.Reservations()
+	roles := make([]string, 0, len(byRole))
+	for role := range byRole {
+		roles = append(roles, role)
+	}
+	slices.Sort(roles)
+	for _, role := range roles {
+		got, ok := left.AllocatableTo(role).Find(byRole[role])
+		if !ok {
+			return nil, false
+		}
+		left, found = left.Subtract(got), found.Add(got)
+	}
+	if unreserved := wanted.Unreserved(); !unreserved.IsEmpty() {
+		pool := left
+		if role := o.Role(); role != "" {
+			pool = left.AllocatableTo(role)
+		}
+		got, ok := pool.Find(unreserved)
+		if !ok {
+			return nil, false
+		}
+		found = found.Add(got)
+	}
+	return o.give(found)
 }
+
+// give removes found from what is left and returns it in the offer's
+// format.
+func (o *Offer) give(found resources.Resources) ([]*mesospb.Resource, bool) {
+	list, err := found.ToProto(o.format)
+	if err != nil {
+		return nil, false
+	}
+	o.remaining = o.remaining.Subtract(found)
+	return list, true
+}
+
+// Role returns the role the offer was made to, as its resources'
+// allocation_info says (offers to MULTI_ROLE frameworks); "" when they do
+// not say, as in offers to a framework with a single role.
+func (o *Offer) Role() string { return o.role }
 
 // TakeFrom is Take restricted to pool, a part of Remaining such as
 // o.Remaining().Unreserved() or o.Remaining().ReservedTo("web").
@@ -77,12 +136,7 @@ func (o *Offer) TakeFrom(pool, wanted resources.Resources) ([]*mesospb.Resource,
 	if !ok {
 		return nil, false
 	}
-	list, err := found.ToProto(o.format)
-	if err != nil {
-		return nil, false
-	}
-	o.remaining = o.remaining.Subtract(found)
-	return list, true
+	return o.give(found)
 }
 
 // Split takes resources for each wanted amount in turn, as far as the
