@@ -162,21 +162,91 @@ func refuseFilter(refuse time.Duration) *mesospb.Filters {
 }
 
 // Suppress asks the master to stop sending offers, for the given roles or
-// all the framework's roles.
+// all the framework's roles. The driver remembers the suppressed roles and
+// names them when it subscribes again (a SUBSCRIBE replaces the master's
+// record of them), so a reconnection does not bring the offers back.
 func (d *Driver) Suppress(ctx context.Context, roles ...string) error {
-	return d.send(ctx, &schedulerpb.Call{
+	if err := d.send(ctx, &schedulerpb.Call{
 		Type:     schedulerpb.Call_SUPPRESS.Enum(),
 		Suppress: &schedulerpb.Call_Suppress{Roles: roles},
-	})
+	}); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(roles) == 0 {
+		roles = frameworkRoles(d.cfg.Framework)
+	}
+	for _, r := range roles {
+		d.suppressed[r] = true
+	}
+	return nil
 }
 
 // Revive asks the master to offer again (clearing decline filters), for
-// the given roles or all the framework's roles.
+// the given roles or all the framework's roles, and forgets their
+// suppression.
 func (d *Driver) Revive(ctx context.Context, roles ...string) error {
-	return d.send(ctx, &schedulerpb.Call{
+	if err := d.send(ctx, &schedulerpb.Call{
 		Type:   schedulerpb.Call_REVIVE.Enum(),
 		Revive: &schedulerpb.Call_Revive{Roles: roles},
-	})
+	}); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(roles) == 0 {
+		clear(d.suppressed)
+	}
+	for _, r := range roles {
+		delete(d.suppressed, r)
+	}
+	return nil
+}
+
+// UpdateFramework changes the framework's FrameworkInfo without a
+// re-subscription (UPDATE_FRAMEWORK, Mesos 1.9 and later): its roles,
+// capabilities, name, labels, failover timeout and so on, though not its
+// user or checkpoint flag. suppressedRoles, a subset of the new roles,
+// replaces the suppressed roles. The driver uses the new FrameworkInfo
+// when it subscribes again. info.Id may be left empty.
+func (d *Driver) UpdateFramework(ctx context.Context, info *mesospb.FrameworkInfo, suppressedRoles ...string) error {
+	if info == nil {
+		return fmt.Errorf("%w: UpdateFramework needs a FrameworkInfo", ErrInvalidConfig)
+	}
+	info = proto.Clone(info).(*mesospb.FrameworkInfo)
+	if info.Id == nil {
+		info.Id = d.FrameworkID()
+	}
+	if _, err := d.Call(ctx, &schedulerpb.Call{
+		Type: schedulerpb.Call_UPDATE_FRAMEWORK.Enum(),
+		UpdateFramework: &schedulerpb.Call_UpdateFramework{
+			FrameworkInfo:   info,
+			SuppressedRoles: suppressedRoles,
+		},
+	}); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.cfg.Framework = info
+	clear(d.suppressed)
+	for _, r := range suppressedRoles {
+		d.suppressed[r] = true
+	}
+	return nil
+}
+
+// frameworkRoles returns the roles a framework subscribes with: roles for
+// a MULTI_ROLE framework, otherwise the single (deprecated) role, "*" by
+// default (Mesos's protobuf::framework::getRoles).
+func frameworkRoles(info *mesospb.FrameworkInfo) []string {
+	for _, c := range info.GetCapabilities() {
+		if c.GetType() == mesospb.FrameworkInfo_Capability_MULTI_ROLE {
+			return info.GetRoles()
+		}
+	}
+	return []string{info.GetRole()}
 }
 
 // Kill asks the master to kill a task. agentID may be nil: the driver then

@@ -2,6 +2,7 @@ package scheduler_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -358,4 +359,45 @@ func TestLaunchGroupOnCluster(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
+}
+
+// UPDATE_FRAMEWORK against the real master: the master takes the new name
+// and roles without a re-subscription.
+func TestUpdateFrameworkOnCluster(t *testing.T) {
+	c := testcluster.Start(t, testcluster.Options{})
+	snap := leakcheck.Take()
+	l := newLauncher()
+	d, err := scheduler.New(scheduler.Config{Master: c.MasterURL, Framework: framework("before"), Codec: wire.JSON, Logger: slog.New(slog.DiscardHandler)}, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	<-l.registered
+	info := framework("after")
+	info.Roles = []string{"web", "batch"}
+	info.Capabilities = []*mesospb.FrameworkInfo_Capability{{Type: mesospb.FrameworkInfo_Capability_MULTI_ROLE.Enum()}}
+	if err := d.UpdateFramework(ctx, info, "batch"); err != nil {
+		t.Fatalf("UpdateFramework: %v", err)
+	}
+	state, err := c.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fws := state["frameworks"].([]any)
+	fw := fws[0].(map[string]any)
+	if len(fws) != 1 || fw["name"] != "after" || fmt.Sprint(fw["roles"]) != "[web batch]" {
+		t.Fatalf("master's framework after UPDATE_FRAMEWORK: name %v, roles %v", fw["name"], fw["roles"])
+	}
+	bad := framework("after")
+	bad.User = proto.String("someone-else")
+	if err := d.UpdateFramework(ctx, bad); !errors.Is(err, scheduler.ErrCallRejected) {
+		t.Fatalf("UpdateFramework changing the user: %v, want ErrCallRejected", err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	snap.Check(t, "agora/sdk/")
 }

@@ -109,6 +109,9 @@ type Driver struct {
 	dropStream  context.CancelCauseFunc // ends the live subscription
 	stop        context.CancelFunc      // ends Run
 	reconciling bool
+	// suppressed holds the roles the framework asked not to be offered
+	// (SUPPRESS, UPDATE_FRAMEWORK); SUBSCRIBE names them again.
+	suppressed map[string]bool
 }
 
 // New checks cfg and returns a driver for sched.
@@ -156,7 +159,7 @@ func New(cfg Config, sched Scheduler) (*Driver, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	d := &Driver{cfg: cfg, sched: sched, master: endpoint, leader: endpoint, log: cfg.Logger.With("component", "scheduler-driver")}
+	d := &Driver{cfg: cfg, sched: sched, master: endpoint, leader: endpoint, log: cfg.Logger.With("component", "scheduler-driver"), suppressed: map[string]bool{}}
 	d.cfg.Framework = proto.Clone(cfg.Framework).(*mesospb.FrameworkInfo)
 	d.frameworkID = d.cfg.Framework.GetId()
 
@@ -350,11 +353,17 @@ func (d *Driver) subscribe(ctx context.Context) (*http.Response, error) {
 		info.Id = d.frameworkID
 	}
 	target := d.leader
+	var suppressed []string
+	for _, r := range frameworkRoles(info) {
+		if d.suppressed[r] {
+			suppressed = append(suppressed, r)
+		}
+	}
 	d.mu.Unlock()
 
 	call := &schedulerpb.Call{
 		Type:      schedulerpb.Call_SUBSCRIBE.Enum(),
-		Subscribe: &schedulerpb.Call_Subscribe{FrameworkInfo: info},
+		Subscribe: &schedulerpb.Call_Subscribe{FrameworkInfo: info, SuppressedRoles: suppressed},
 	}
 	call.FrameworkId = info.GetId()
 	body, err := d.cfg.Codec.Marshal(call)

@@ -530,3 +530,72 @@ func TestRunTwice(t *testing.T) {
 		t.Fatalf("second Run: %v", err)
 	}
 }
+
+// Suppressed roles survive a re-subscription (SUBSCRIBE replaces the
+// master's record of them); UPDATE_FRAMEWORK carries the framework id and
+// the new suppressed roles, and the next SUBSCRIBE uses the new
+// FrameworkInfo; Revive forgets the suppression.
+func TestSuppressionAndUpdateFrameworkSurviveResubscription(t *testing.T) {
+	for _, codec := range codecs {
+		t.Run(codec.String(), func(t *testing.T) {
+			m := newFakeMaster(t)
+			r := newRecorder()
+			d, err := New(testConfig(m.hostPort(), codec), r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			running(t, d)
+			sub := m.nextSub(t)
+			r.expect(t, "registered fw-1")
+			r.expect(t, "reconciled")
+			ctx := context.Background()
+			if err := d.Suppress(ctx); err != nil {
+				t.Fatal(err)
+			}
+			m.nextCall(t, schedulerpb.Call_SUPPRESS)
+			resubscribe := func() *schedulerpb.Call_Subscribe {
+				t.Helper()
+				sub.end()
+				r.expect(t, "disconnected")
+				sub = m.nextSub(t)
+				r.expect(t, "reregistered")
+				r.expect(t, "reconciled")
+				return sub.call.GetSubscribe()
+			}
+			if got := resubscribe().GetSuppressedRoles(); len(got) != 1 || got[0] != "*" {
+				t.Fatalf("SUBSCRIBE after SUPPRESS: suppressed_roles %v, want [*]", got)
+			}
+
+			info := &mesospb.FrameworkInfo{
+				User: proto.String("u"), Name: proto.String("renamed"), Roles: []string{"a", "b"},
+				Capabilities: []*mesospb.FrameworkInfo_Capability{{Type: mesospb.FrameworkInfo_Capability_MULTI_ROLE.Enum()}},
+			}
+			if err := d.UpdateFramework(ctx, info, "b"); err != nil {
+				t.Fatal(err)
+			}
+			u := m.nextCall(t, schedulerpb.Call_UPDATE_FRAMEWORK)
+			if u.GetFrameworkId().GetValue() != "fw-1" || u.GetUpdateFramework().GetFrameworkInfo().GetId().GetValue() != "fw-1" ||
+				u.GetUpdateFramework().GetFrameworkInfo().GetName() != "renamed" || len(u.GetUpdateFramework().GetSuppressedRoles()) != 1 {
+				t.Fatalf("UPDATE_FRAMEWORK %v", u)
+			}
+			if info.Id != nil {
+				t.Fatal("UpdateFramework changed the caller's FrameworkInfo")
+			}
+			s := resubscribe()
+			if s.GetFrameworkInfo().GetName() != "renamed" || len(s.GetFrameworkInfo().GetRoles()) != 2 || s.GetFrameworkInfo().GetId().GetValue() != "fw-1" {
+				t.Fatalf("SUBSCRIBE after UPDATE_FRAMEWORK: framework_info %v", s.GetFrameworkInfo())
+			}
+			if got := s.GetSuppressedRoles(); len(got) != 1 || got[0] != "b" {
+				t.Fatalf("SUBSCRIBE after UPDATE_FRAMEWORK: suppressed_roles %v, want [b]", got)
+			}
+
+			if err := d.Revive(ctx); err != nil {
+				t.Fatal(err)
+			}
+			m.nextCall(t, schedulerpb.Call_REVIVE)
+			if got := resubscribe().GetSuppressedRoles(); len(got) != 0 {
+				t.Fatalf("SUBSCRIBE after REVIVE: suppressed_roles %v, want none", got)
+			}
+		})
+	}
+}
