@@ -369,6 +369,8 @@ func (a *Agent) handleMasterEvent(streamID string, event *clusterpb.Event) {
 		a.frameworkMessage(msg.GetFrameworkId().GetValue(), msg.GetExecutorId().GetValue(), msg.GetData())
 	case clusterpb.Event_UPDATE_FRAMEWORK:
 		a.updateFramework(event.GetUpdateFramework().GetFrameworkInfo())
+	case clusterpb.Event_CHECKPOINT_RESOURCES:
+		a.checkpointResources(event.GetCheckpointResources().GetResources())
 	case clusterpb.Event_HEARTBEAT:
 		// The stream is alive; the master client already noted it.
 	case clusterpb.Event_ERROR:

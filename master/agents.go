@@ -181,6 +181,13 @@ func (m *Master) register(codec wire.Codec, reg *clusterpb.Call_Register) (*wire
 			KillTasks:                killTasks,
 		},
 	})
+	// The agent's volumes: it creates new ones and deletes destroyed ones.
+	// A master that keeps its registry only in memory and knows nothing
+	// about the agent stays silent, so that its restart never looks like
+	// every volume was destroyed.
+	if m.durableRegistry() || !checkpointed(total).IsEmpty() {
+		m.sendCheckpointedResources(a)
+	}
 	// Kills the framework asked for while the agent was away.
 	for fwID, ts := range a.tasks {
 		for _, t := range ts {

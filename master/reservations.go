@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	clusterpb "agora/api/agora/cluster/v1"
 	mesospb "agora/api/mesos/v1"
 	masterpb "agora/api/mesos/v1/master"
 	"agora/master/registry"
@@ -191,6 +192,15 @@ func (m *Master) checkNewVolumes(a *agent, volumes resources.Resources) error {
 			return fmt.Errorf("Not a persistent volume: Resource %s has no 'disk.persistence.id'", r)
 		case r.Revocable:
 			return fmt.Errorf("Not a persistent volume: Resource %s is revocable", r)
+		case r.Disk.Volume == nil:
+			return fmt.Errorf("Not a persistent volume: Expecting 'volume' to be set for persistent volume")
+		case r.Disk.Volume.Mode == resources.ReadOnly:
+			return fmt.Errorf("Not a persistent volume: Read-only persistent volume not supported")
+		}
+		// The id names a directory on the agent (Mesos's
+		// Resources::validate checks it with validateID).
+		if err := validateID(r.Disk.Persistence.ID); err != nil {
+			return fmt.Errorf("Invalid resources: Invalid persistence ID for persistent volume: %v", err)
 		}
 		key := [2]string{r.ReservationRole(), r.Disk.Persistence.ID}
 		if ids[key] {
@@ -249,6 +259,26 @@ func (m *Master) resourcesChanged(a *agent) {
 	if err := m.saveRegistry(next); err != nil {
 		m.log.Error("checkpointed resources not saved", "agent", a.id, "error", err)
 	}
+	m.sendCheckpointedResources(a)
+}
+
+// sendCheckpointedResources tells the agent every reservation and volume
+// the master keeps for it (CHECKPOINT_RESOURCES, docs/agent-protocol.md).
+func (m *Master) sendCheckpointedResources(a *agent) {
+	list, err := checkpointed(a.total).ToProto(resources.Format{})
+	if err != nil {
+		m.log.Error("cannot send checkpointed resources", "agent", a.id, "error", err)
+		return
+	}
+	m.sendToAgent(a, &clusterpb.Event{
+		Type:                clusterpb.Event_CHECKPOINT_RESOURCES.Enum(),
+		CheckpointResources: &clusterpb.Event_CheckpointResources{Resources: list},
+	})
+}
+
+// durableRegistry reports whether the registry outlives the master.
+func (m *Master) durableRegistry() bool {
+	return m.cfg.WorkDir != "" || m.cfg.Registry != nil
 }
 
 // checkpointed are the resources of a total the master keeps for an agent:

@@ -98,18 +98,19 @@ func (Call_Type) EnumDescriptor() ([]byte, []int) {
 type Event_Type int32
 
 const (
-	Event_UNKNOWN            Event_Type = 0
-	Event_REGISTERED         Event_Type = 1
-	Event_RUN_TASK           Event_Type = 2
-	Event_RUN_TASK_GROUP     Event_Type = 3
-	Event_KILL_TASK          Event_Type = 4
-	Event_ACKNOWLEDGE        Event_Type = 5
-	Event_SHUTDOWN_FRAMEWORK Event_Type = 6
-	Event_SHUTDOWN_EXECUTOR  Event_Type = 7
-	Event_MESSAGE            Event_Type = 8
-	Event_HEARTBEAT          Event_Type = 9
-	Event_ERROR              Event_Type = 10
-	Event_UPDATE_FRAMEWORK   Event_Type = 11
+	Event_UNKNOWN              Event_Type = 0
+	Event_REGISTERED           Event_Type = 1
+	Event_RUN_TASK             Event_Type = 2
+	Event_RUN_TASK_GROUP       Event_Type = 3
+	Event_KILL_TASK            Event_Type = 4
+	Event_ACKNOWLEDGE          Event_Type = 5
+	Event_SHUTDOWN_FRAMEWORK   Event_Type = 6
+	Event_SHUTDOWN_EXECUTOR    Event_Type = 7
+	Event_MESSAGE              Event_Type = 8
+	Event_HEARTBEAT            Event_Type = 9
+	Event_ERROR                Event_Type = 10
+	Event_UPDATE_FRAMEWORK     Event_Type = 11
+	Event_CHECKPOINT_RESOURCES Event_Type = 12
 )
 
 // Enum value maps for Event_Type.
@@ -127,20 +128,22 @@ var (
 		9:  "HEARTBEAT",
 		10: "ERROR",
 		11: "UPDATE_FRAMEWORK",
+		12: "CHECKPOINT_RESOURCES",
 	}
 	Event_Type_value = map[string]int32{
-		"UNKNOWN":            0,
-		"REGISTERED":         1,
-		"RUN_TASK":           2,
-		"RUN_TASK_GROUP":     3,
-		"KILL_TASK":          4,
-		"ACKNOWLEDGE":        5,
-		"SHUTDOWN_FRAMEWORK": 6,
-		"SHUTDOWN_EXECUTOR":  7,
-		"MESSAGE":            8,
-		"HEARTBEAT":          9,
-		"ERROR":              10,
-		"UPDATE_FRAMEWORK":   11,
+		"UNKNOWN":              0,
+		"REGISTERED":           1,
+		"RUN_TASK":             2,
+		"RUN_TASK_GROUP":       3,
+		"KILL_TASK":            4,
+		"ACKNOWLEDGE":          5,
+		"SHUTDOWN_FRAMEWORK":   6,
+		"SHUTDOWN_EXECUTOR":    7,
+		"MESSAGE":              8,
+		"HEARTBEAT":            9,
+		"ERROR":                10,
+		"UPDATE_FRAMEWORK":     11,
+		"CHECKPOINT_RESOURCES": 12,
 	}
 )
 
@@ -271,20 +274,21 @@ func (x *Call) GetExecutorExited() *Call_ExecutorExited {
 
 // Event is sent by the master to an agent on the stream REGISTER opened.
 type Event struct {
-	state             protoimpl.MessageState   `protogen:"open.v1"`
-	Type              *Event_Type              `protobuf:"varint,1,req,name=type,enum=agora.cluster.v1.Event_Type" json:"type,omitempty"`
-	Registered        *Event_Registered        `protobuf:"bytes,2,opt,name=registered" json:"registered,omitempty"`
-	RunTask           *Event_RunTask           `protobuf:"bytes,3,opt,name=run_task,json=runTask" json:"run_task,omitempty"`
-	RunTaskGroup      *Event_RunTaskGroup      `protobuf:"bytes,4,opt,name=run_task_group,json=runTaskGroup" json:"run_task_group,omitempty"`
-	KillTask          *Event_KillTask          `protobuf:"bytes,5,opt,name=kill_task,json=killTask" json:"kill_task,omitempty"`
-	Acknowledge       *Event_Acknowledge       `protobuf:"bytes,6,opt,name=acknowledge" json:"acknowledge,omitempty"`
-	ShutdownFramework *Event_ShutdownFramework `protobuf:"bytes,7,opt,name=shutdown_framework,json=shutdownFramework" json:"shutdown_framework,omitempty"`
-	ShutdownExecutor  *Event_ShutdownExecutor  `protobuf:"bytes,8,opt,name=shutdown_executor,json=shutdownExecutor" json:"shutdown_executor,omitempty"`
-	Message           *Event_Message           `protobuf:"bytes,9,opt,name=message" json:"message,omitempty"`
-	Error             *Event_Error             `protobuf:"bytes,10,opt,name=error" json:"error,omitempty"`
-	UpdateFramework   *Event_UpdateFramework   `protobuf:"bytes,11,opt,name=update_framework,json=updateFramework" json:"update_framework,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	state               protoimpl.MessageState     `protogen:"open.v1"`
+	Type                *Event_Type                `protobuf:"varint,1,req,name=type,enum=agora.cluster.v1.Event_Type" json:"type,omitempty"`
+	Registered          *Event_Registered          `protobuf:"bytes,2,opt,name=registered" json:"registered,omitempty"`
+	RunTask             *Event_RunTask             `protobuf:"bytes,3,opt,name=run_task,json=runTask" json:"run_task,omitempty"`
+	RunTaskGroup        *Event_RunTaskGroup        `protobuf:"bytes,4,opt,name=run_task_group,json=runTaskGroup" json:"run_task_group,omitempty"`
+	KillTask            *Event_KillTask            `protobuf:"bytes,5,opt,name=kill_task,json=killTask" json:"kill_task,omitempty"`
+	Acknowledge         *Event_Acknowledge         `protobuf:"bytes,6,opt,name=acknowledge" json:"acknowledge,omitempty"`
+	ShutdownFramework   *Event_ShutdownFramework   `protobuf:"bytes,7,opt,name=shutdown_framework,json=shutdownFramework" json:"shutdown_framework,omitempty"`
+	ShutdownExecutor    *Event_ShutdownExecutor    `protobuf:"bytes,8,opt,name=shutdown_executor,json=shutdownExecutor" json:"shutdown_executor,omitempty"`
+	Message             *Event_Message             `protobuf:"bytes,9,opt,name=message" json:"message,omitempty"`
+	Error               *Event_Error               `protobuf:"bytes,10,opt,name=error" json:"error,omitempty"`
+	UpdateFramework     *Event_UpdateFramework     `protobuf:"bytes,11,opt,name=update_framework,json=updateFramework" json:"update_framework,omitempty"`
+	CheckpointResources *Event_CheckpointResources `protobuf:"bytes,12,opt,name=checkpoint_resources,json=checkpointResources" json:"checkpoint_resources,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *Event) Reset() {
@@ -390,6 +394,13 @@ func (x *Event) GetError() *Event_Error {
 func (x *Event) GetUpdateFramework() *Event_UpdateFramework {
 	if x != nil {
 		return x.UpdateFramework
+	}
+	return nil
+}
+
+func (x *Event) GetCheckpointResources() *Event_CheckpointResources {
+	if x != nil {
+		return x.CheckpointResources
 	}
 	return nil
 }
@@ -1235,6 +1246,56 @@ func (x *Event_UpdateFramework) GetFrameworkInfo() *v1.FrameworkInfo {
 	return nil
 }
 
+// CheckpointResources is every dynamic reservation and persistent volume
+// the master keeps for the agent (Mesos's CheckpointResourcesMessage). The
+// master sends it after REGISTERED and whenever they change. The agent
+// creates the directory of every volume new to it and deletes that of
+// every volume it had been told about that is no longer listed (it was
+// destroyed).
+type Event_CheckpointResources struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Resources     []*v1.Resource         `protobuf:"bytes,1,rep,name=resources" json:"resources,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Event_CheckpointResources) Reset() {
+	*x = Event_CheckpointResources{}
+	mi := &file_agora_cluster_v1_cluster_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Event_CheckpointResources) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Event_CheckpointResources) ProtoMessage() {}
+
+func (x *Event_CheckpointResources) ProtoReflect() protoreflect.Message {
+	mi := &file_agora_cluster_v1_cluster_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Event_CheckpointResources.ProtoReflect.Descriptor instead.
+func (*Event_CheckpointResources) Descriptor() ([]byte, []int) {
+	return file_agora_cluster_v1_cluster_proto_rawDescGZIP(), []int{1, 10}
+}
+
+func (x *Event_CheckpointResources) GetResources() []*v1.Resource {
+	if x != nil {
+		return x.Resources
+	}
+	return nil
+}
+
 var File_agora_cluster_v1_cluster_proto protoreflect.FileDescriptor
 
 const file_agora_cluster_v1_cluster_proto_rawDesc = "" +
@@ -1281,7 +1342,7 @@ const file_agora_cluster_v1_cluster_proto_rawDesc = "" +
 	"\n" +
 	"\x06UPDATE\x10\x03\x12\v\n" +
 	"\aMESSAGE\x10\x04\x12\x13\n" +
-	"\x0fEXECUTOR_EXITED\x10\x05\"\xf5\x11\n" +
+	"\x0fEXECUTOR_EXITED\x10\x05\"\xb8\x13\n" +
 	"\x05Event\x120\n" +
 	"\x04type\x18\x01 \x02(\x0e2\x1c.agora.cluster.v1.Event.TypeR\x04type\x12B\n" +
 	"\n" +
@@ -1296,7 +1357,8 @@ const file_agora_cluster_v1_cluster_proto_rawDesc = "" +
 	"\amessage\x18\t \x01(\v2\x1f.agora.cluster.v1.Event.MessageR\amessage\x123\n" +
 	"\x05error\x18\n" +
 	" \x01(\v2\x1d.agora.cluster.v1.Event.ErrorR\x05error\x12R\n" +
-	"\x10update_framework\x18\v \x01(\v2'.agora.cluster.v1.Event.UpdateFrameworkR\x0fupdateFramework\x1a\xe0\x01\n" +
+	"\x10update_framework\x18\v \x01(\v2'.agora.cluster.v1.Event.UpdateFrameworkR\x0fupdateFramework\x12^\n" +
+	"\x14checkpoint_resources\x18\f \x01(\v2+.agora.cluster.v1.Event.CheckpointResourcesR\x13checkpointResources\x1a\xe0\x01\n" +
 	"\n" +
 	"Registered\x12,\n" +
 	"\bagent_id\x18\x01 \x02(\v2\x11.mesos.v1.AgentIDR\aagentId\x125\n" +
@@ -1336,7 +1398,9 @@ const file_agora_cluster_v1_cluster_proto_rawDesc = "" +
 	"\x05Error\x12\x18\n" +
 	"\amessage\x18\x01 \x02(\tR\amessage\x1aQ\n" +
 	"\x0fUpdateFramework\x12>\n" +
-	"\x0eframework_info\x18\x01 \x02(\v2\x17.mesos.v1.FrameworkInfoR\rframeworkInfo\"\xd1\x01\n" +
+	"\x0eframework_info\x18\x01 \x02(\v2\x17.mesos.v1.FrameworkInfoR\rframeworkInfo\x1aG\n" +
+	"\x13CheckpointResources\x120\n" +
+	"\tresources\x18\x01 \x03(\v2\x12.mesos.v1.ResourceR\tresources\"\xeb\x01\n" +
 	"\x04Type\x12\v\n" +
 	"\aUNKNOWN\x10\x00\x12\x0e\n" +
 	"\n" +
@@ -1351,7 +1415,8 @@ const file_agora_cluster_v1_cluster_proto_rawDesc = "" +
 	"\tHEARTBEAT\x10\t\x12\t\n" +
 	"\x05ERROR\x10\n" +
 	"\x12\x14\n" +
-	"\x10UPDATE_FRAMEWORK\x10\vB&Z$agora/api/agora/cluster/v1;clusterpb"
+	"\x10UPDATE_FRAMEWORK\x10\v\x12\x18\n" +
+	"\x14CHECKPOINT_RESOURCES\x10\fB&Z$agora/api/agora/cluster/v1;clusterpb"
 
 var (
 	file_agora_cluster_v1_cluster_proto_rawDescOnce sync.Once
@@ -1366,43 +1431,45 @@ func file_agora_cluster_v1_cluster_proto_rawDescGZIP() []byte {
 }
 
 var file_agora_cluster_v1_cluster_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_agora_cluster_v1_cluster_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_agora_cluster_v1_cluster_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_agora_cluster_v1_cluster_proto_goTypes = []any{
-	(Call_Type)(0),                  // 0: agora.cluster.v1.Call.Type
-	(Event_Type)(0),                 // 1: agora.cluster.v1.Event.Type
-	(*Call)(nil),                    // 2: agora.cluster.v1.Call
-	(*Event)(nil),                   // 3: agora.cluster.v1.Event
-	(*Call_Register)(nil),           // 4: agora.cluster.v1.Call.Register
-	(*Call_Update)(nil),             // 5: agora.cluster.v1.Call.Update
-	(*Call_Message)(nil),            // 6: agora.cluster.v1.Call.Message
-	(*Call_ExecutorExited)(nil),     // 7: agora.cluster.v1.Call.ExecutorExited
-	(*Event_Registered)(nil),        // 8: agora.cluster.v1.Event.Registered
-	(*Event_RunTask)(nil),           // 9: agora.cluster.v1.Event.RunTask
-	(*Event_RunTaskGroup)(nil),      // 10: agora.cluster.v1.Event.RunTaskGroup
-	(*Event_KillTask)(nil),          // 11: agora.cluster.v1.Event.KillTask
-	(*Event_Acknowledge)(nil),       // 12: agora.cluster.v1.Event.Acknowledge
-	(*Event_ShutdownFramework)(nil), // 13: agora.cluster.v1.Event.ShutdownFramework
-	(*Event_ShutdownExecutor)(nil),  // 14: agora.cluster.v1.Event.ShutdownExecutor
-	(*Event_Message)(nil),           // 15: agora.cluster.v1.Event.Message
-	(*Event_Error)(nil),             // 16: agora.cluster.v1.Event.Error
-	(*Event_UpdateFramework)(nil),   // 17: agora.cluster.v1.Event.UpdateFramework
-	(*v1.AgentID)(nil),              // 18: mesos.v1.AgentID
-	(*v1.AgentInfo)(nil),            // 19: mesos.v1.AgentInfo
-	(*v1.Task)(nil),                 // 20: mesos.v1.Task
-	(*v1.ExecutorInfo)(nil),         // 21: mesos.v1.ExecutorInfo
-	(*v1.FrameworkInfo)(nil),        // 22: mesos.v1.FrameworkInfo
-	(*v1.TaskStatus)(nil),           // 23: mesos.v1.TaskStatus
-	(*v1.FrameworkID)(nil),          // 24: mesos.v1.FrameworkID
-	(v1.TaskState)(0),               // 25: mesos.v1.TaskState
-	(*v1.ExecutorID)(nil),           // 26: mesos.v1.ExecutorID
-	(*v1.MasterInfo)(nil),           // 27: mesos.v1.MasterInfo
-	(*v1.TaskID)(nil),               // 28: mesos.v1.TaskID
-	(*v1.TaskInfo)(nil),             // 29: mesos.v1.TaskInfo
-	(*v1.TaskGroupInfo)(nil),        // 30: mesos.v1.TaskGroupInfo
-	(*v1.KillPolicy)(nil),           // 31: mesos.v1.KillPolicy
+	(Call_Type)(0),                    // 0: agora.cluster.v1.Call.Type
+	(Event_Type)(0),                   // 1: agora.cluster.v1.Event.Type
+	(*Call)(nil),                      // 2: agora.cluster.v1.Call
+	(*Event)(nil),                     // 3: agora.cluster.v1.Event
+	(*Call_Register)(nil),             // 4: agora.cluster.v1.Call.Register
+	(*Call_Update)(nil),               // 5: agora.cluster.v1.Call.Update
+	(*Call_Message)(nil),              // 6: agora.cluster.v1.Call.Message
+	(*Call_ExecutorExited)(nil),       // 7: agora.cluster.v1.Call.ExecutorExited
+	(*Event_Registered)(nil),          // 8: agora.cluster.v1.Event.Registered
+	(*Event_RunTask)(nil),             // 9: agora.cluster.v1.Event.RunTask
+	(*Event_RunTaskGroup)(nil),        // 10: agora.cluster.v1.Event.RunTaskGroup
+	(*Event_KillTask)(nil),            // 11: agora.cluster.v1.Event.KillTask
+	(*Event_Acknowledge)(nil),         // 12: agora.cluster.v1.Event.Acknowledge
+	(*Event_ShutdownFramework)(nil),   // 13: agora.cluster.v1.Event.ShutdownFramework
+	(*Event_ShutdownExecutor)(nil),    // 14: agora.cluster.v1.Event.ShutdownExecutor
+	(*Event_Message)(nil),             // 15: agora.cluster.v1.Event.Message
+	(*Event_Error)(nil),               // 16: agora.cluster.v1.Event.Error
+	(*Event_UpdateFramework)(nil),     // 17: agora.cluster.v1.Event.UpdateFramework
+	(*Event_CheckpointResources)(nil), // 18: agora.cluster.v1.Event.CheckpointResources
+	(*v1.AgentID)(nil),                // 19: mesos.v1.AgentID
+	(*v1.AgentInfo)(nil),              // 20: mesos.v1.AgentInfo
+	(*v1.Task)(nil),                   // 21: mesos.v1.Task
+	(*v1.ExecutorInfo)(nil),           // 22: mesos.v1.ExecutorInfo
+	(*v1.FrameworkInfo)(nil),          // 23: mesos.v1.FrameworkInfo
+	(*v1.TaskStatus)(nil),             // 24: mesos.v1.TaskStatus
+	(*v1.FrameworkID)(nil),            // 25: mesos.v1.FrameworkID
+	(v1.TaskState)(0),                 // 26: mesos.v1.TaskState
+	(*v1.ExecutorID)(nil),             // 27: mesos.v1.ExecutorID
+	(*v1.MasterInfo)(nil),             // 28: mesos.v1.MasterInfo
+	(*v1.TaskID)(nil),                 // 29: mesos.v1.TaskID
+	(*v1.TaskInfo)(nil),               // 30: mesos.v1.TaskInfo
+	(*v1.TaskGroupInfo)(nil),          // 31: mesos.v1.TaskGroupInfo
+	(*v1.KillPolicy)(nil),             // 32: mesos.v1.KillPolicy
+	(*v1.Resource)(nil),               // 33: mesos.v1.Resource
 }
 var file_agora_cluster_v1_cluster_proto_depIdxs = []int32{
-	18, // 0: agora.cluster.v1.Call.agent_id:type_name -> mesos.v1.AgentID
+	19, // 0: agora.cluster.v1.Call.agent_id:type_name -> mesos.v1.AgentID
 	0,  // 1: agora.cluster.v1.Call.type:type_name -> agora.cluster.v1.Call.Type
 	4,  // 2: agora.cluster.v1.Call.register:type_name -> agora.cluster.v1.Call.Register
 	5,  // 3: agora.cluster.v1.Call.update:type_name -> agora.cluster.v1.Call.Update
@@ -1419,42 +1486,44 @@ var file_agora_cluster_v1_cluster_proto_depIdxs = []int32{
 	15, // 14: agora.cluster.v1.Event.message:type_name -> agora.cluster.v1.Event.Message
 	16, // 15: agora.cluster.v1.Event.error:type_name -> agora.cluster.v1.Event.Error
 	17, // 16: agora.cluster.v1.Event.update_framework:type_name -> agora.cluster.v1.Event.UpdateFramework
-	19, // 17: agora.cluster.v1.Call.Register.agent_info:type_name -> mesos.v1.AgentInfo
-	20, // 18: agora.cluster.v1.Call.Register.tasks:type_name -> mesos.v1.Task
-	21, // 19: agora.cluster.v1.Call.Register.executors:type_name -> mesos.v1.ExecutorInfo
-	22, // 20: agora.cluster.v1.Call.Register.frameworks:type_name -> mesos.v1.FrameworkInfo
-	23, // 21: agora.cluster.v1.Call.Register.pending_updates:type_name -> mesos.v1.TaskStatus
-	24, // 22: agora.cluster.v1.Call.Update.framework_id:type_name -> mesos.v1.FrameworkID
-	23, // 23: agora.cluster.v1.Call.Update.status:type_name -> mesos.v1.TaskStatus
-	25, // 24: agora.cluster.v1.Call.Update.latest_state:type_name -> mesos.v1.TaskState
-	24, // 25: agora.cluster.v1.Call.Message.framework_id:type_name -> mesos.v1.FrameworkID
-	26, // 26: agora.cluster.v1.Call.Message.executor_id:type_name -> mesos.v1.ExecutorID
-	24, // 27: agora.cluster.v1.Call.ExecutorExited.framework_id:type_name -> mesos.v1.FrameworkID
-	26, // 28: agora.cluster.v1.Call.ExecutorExited.executor_id:type_name -> mesos.v1.ExecutorID
-	18, // 29: agora.cluster.v1.Event.Registered.agent_id:type_name -> mesos.v1.AgentID
-	27, // 30: agora.cluster.v1.Event.Registered.master_info:type_name -> mesos.v1.MasterInfo
-	28, // 31: agora.cluster.v1.Event.Registered.kill_tasks:type_name -> mesos.v1.TaskID
-	22, // 32: agora.cluster.v1.Event.RunTask.framework_info:type_name -> mesos.v1.FrameworkInfo
-	29, // 33: agora.cluster.v1.Event.RunTask.task:type_name -> mesos.v1.TaskInfo
-	22, // 34: agora.cluster.v1.Event.RunTaskGroup.framework_info:type_name -> mesos.v1.FrameworkInfo
-	21, // 35: agora.cluster.v1.Event.RunTaskGroup.executor:type_name -> mesos.v1.ExecutorInfo
-	30, // 36: agora.cluster.v1.Event.RunTaskGroup.task_group:type_name -> mesos.v1.TaskGroupInfo
-	24, // 37: agora.cluster.v1.Event.KillTask.framework_id:type_name -> mesos.v1.FrameworkID
-	28, // 38: agora.cluster.v1.Event.KillTask.task_id:type_name -> mesos.v1.TaskID
-	31, // 39: agora.cluster.v1.Event.KillTask.kill_policy:type_name -> mesos.v1.KillPolicy
-	24, // 40: agora.cluster.v1.Event.Acknowledge.framework_id:type_name -> mesos.v1.FrameworkID
-	28, // 41: agora.cluster.v1.Event.Acknowledge.task_id:type_name -> mesos.v1.TaskID
-	24, // 42: agora.cluster.v1.Event.ShutdownFramework.framework_id:type_name -> mesos.v1.FrameworkID
-	24, // 43: agora.cluster.v1.Event.ShutdownExecutor.framework_id:type_name -> mesos.v1.FrameworkID
-	26, // 44: agora.cluster.v1.Event.ShutdownExecutor.executor_id:type_name -> mesos.v1.ExecutorID
-	24, // 45: agora.cluster.v1.Event.Message.framework_id:type_name -> mesos.v1.FrameworkID
-	26, // 46: agora.cluster.v1.Event.Message.executor_id:type_name -> mesos.v1.ExecutorID
-	22, // 47: agora.cluster.v1.Event.UpdateFramework.framework_info:type_name -> mesos.v1.FrameworkInfo
-	48, // [48:48] is the sub-list for method output_type
-	48, // [48:48] is the sub-list for method input_type
-	48, // [48:48] is the sub-list for extension type_name
-	48, // [48:48] is the sub-list for extension extendee
-	0,  // [0:48] is the sub-list for field type_name
+	18, // 17: agora.cluster.v1.Event.checkpoint_resources:type_name -> agora.cluster.v1.Event.CheckpointResources
+	20, // 18: agora.cluster.v1.Call.Register.agent_info:type_name -> mesos.v1.AgentInfo
+	21, // 19: agora.cluster.v1.Call.Register.tasks:type_name -> mesos.v1.Task
+	22, // 20: agora.cluster.v1.Call.Register.executors:type_name -> mesos.v1.ExecutorInfo
+	23, // 21: agora.cluster.v1.Call.Register.frameworks:type_name -> mesos.v1.FrameworkInfo
+	24, // 22: agora.cluster.v1.Call.Register.pending_updates:type_name -> mesos.v1.TaskStatus
+	25, // 23: agora.cluster.v1.Call.Update.framework_id:type_name -> mesos.v1.FrameworkID
+	24, // 24: agora.cluster.v1.Call.Update.status:type_name -> mesos.v1.TaskStatus
+	26, // 25: agora.cluster.v1.Call.Update.latest_state:type_name -> mesos.v1.TaskState
+	25, // 26: agora.cluster.v1.Call.Message.framework_id:type_name -> mesos.v1.FrameworkID
+	27, // 27: agora.cluster.v1.Call.Message.executor_id:type_name -> mesos.v1.ExecutorID
+	25, // 28: agora.cluster.v1.Call.ExecutorExited.framework_id:type_name -> mesos.v1.FrameworkID
+	27, // 29: agora.cluster.v1.Call.ExecutorExited.executor_id:type_name -> mesos.v1.ExecutorID
+	19, // 30: agora.cluster.v1.Event.Registered.agent_id:type_name -> mesos.v1.AgentID
+	28, // 31: agora.cluster.v1.Event.Registered.master_info:type_name -> mesos.v1.MasterInfo
+	29, // 32: agora.cluster.v1.Event.Registered.kill_tasks:type_name -> mesos.v1.TaskID
+	23, // 33: agora.cluster.v1.Event.RunTask.framework_info:type_name -> mesos.v1.FrameworkInfo
+	30, // 34: agora.cluster.v1.Event.RunTask.task:type_name -> mesos.v1.TaskInfo
+	23, // 35: agora.cluster.v1.Event.RunTaskGroup.framework_info:type_name -> mesos.v1.FrameworkInfo
+	22, // 36: agora.cluster.v1.Event.RunTaskGroup.executor:type_name -> mesos.v1.ExecutorInfo
+	31, // 37: agora.cluster.v1.Event.RunTaskGroup.task_group:type_name -> mesos.v1.TaskGroupInfo
+	25, // 38: agora.cluster.v1.Event.KillTask.framework_id:type_name -> mesos.v1.FrameworkID
+	29, // 39: agora.cluster.v1.Event.KillTask.task_id:type_name -> mesos.v1.TaskID
+	32, // 40: agora.cluster.v1.Event.KillTask.kill_policy:type_name -> mesos.v1.KillPolicy
+	25, // 41: agora.cluster.v1.Event.Acknowledge.framework_id:type_name -> mesos.v1.FrameworkID
+	29, // 42: agora.cluster.v1.Event.Acknowledge.task_id:type_name -> mesos.v1.TaskID
+	25, // 43: agora.cluster.v1.Event.ShutdownFramework.framework_id:type_name -> mesos.v1.FrameworkID
+	25, // 44: agora.cluster.v1.Event.ShutdownExecutor.framework_id:type_name -> mesos.v1.FrameworkID
+	27, // 45: agora.cluster.v1.Event.ShutdownExecutor.executor_id:type_name -> mesos.v1.ExecutorID
+	25, // 46: agora.cluster.v1.Event.Message.framework_id:type_name -> mesos.v1.FrameworkID
+	27, // 47: agora.cluster.v1.Event.Message.executor_id:type_name -> mesos.v1.ExecutorID
+	23, // 48: agora.cluster.v1.Event.UpdateFramework.framework_info:type_name -> mesos.v1.FrameworkInfo
+	33, // 49: agora.cluster.v1.Event.CheckpointResources.resources:type_name -> mesos.v1.Resource
+	50, // [50:50] is the sub-list for method output_type
+	50, // [50:50] is the sub-list for method input_type
+	50, // [50:50] is the sub-list for extension type_name
+	50, // [50:50] is the sub-list for extension extendee
+	0,  // [0:50] is the sub-list for field type_name
 }
 
 func init() { file_agora_cluster_v1_cluster_proto_init() }
@@ -1468,7 +1537,7 @@ func file_agora_cluster_v1_cluster_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_agora_cluster_v1_cluster_proto_rawDesc), len(file_agora_cluster_v1_cluster_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   16,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
