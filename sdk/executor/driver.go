@@ -121,11 +121,20 @@ func (d *Driver) Stop() {
 
 // Run subscribes to the agent and delivers events until SHUTDOWN (after
 // the Shutdown callback), Stop or the end of ctx, and then returns nil.
-// When the connection breaks it calls Disconnected and, if the framework
-// checkpoints, subscribes again with backoff (bounded by
-// SubscriptionBackoffMax) for up to RecoveryTimeout, handing the agent the
-// tasks and updates it has not acknowledged; otherwise it returns
-// ErrDisconnected. When Run returns, every goroutine it started has ended.
+//
+// A broken connection to the agent (the stream ends or fails, as when the
+// agent process dies or restarts) is handled as Mesos's executor library
+// does (src/executor/executor.cpp): Run calls Disconnected and, if the
+// framework checkpoints, subscribes again with backoff (bounded by
+// SubscriptionBackoffMax), handing the agent the tasks and updates it has
+// not acknowledged, for up to RecoveryTimeout from the disconnection, an
+// agent that accepts connections but never answers included. When it gives
+// up (no checkpointing: at once, with ErrDisconnected; otherwise after the
+// recovery timeout, with ErrRecoveryTimeout) it first calls Shutdown, with
+// a context that ends after ShutdownGracePeriod, so the executor kills its
+// tasks, as a Mesos executor does before it exits.
+//
+// When Run returns, every goroutine it started has ended.
 func (d *Driver) Run(ctx context.Context) error {
 	if !d.running.CompareAndSwap(false, true) {
 		return ErrAlreadyRunning
@@ -148,12 +157,12 @@ func (d *Driver) Run(ctx context.Context) error {
 	}
 	since := time.Now() // start of the current disconnection
 	for {
-		got, shutdown, err := d.session(ctx, sessions)
+		got, shutdown, err := d.session(ctx, sessions, since.Add(giveUpAfter))
 		if ctx.Err() != nil || shutdown {
 			return nil
 		}
 		if errors.Is(err, ErrSubscribeRejected) {
-			return err
+			return d.giveUp(ctx, sessions, err)
 		}
 		if got {
 			sessions++
@@ -162,12 +171,12 @@ func (d *Driver) Run(ctx context.Context) error {
 			d.log.Warn("disconnected from the agent", "err", err)
 			d.exec.Disconnected(ctx, d)
 			if !d.cfg.Checkpoint {
-				return fmt.Errorf("%w: %v", ErrDisconnected, err)
+				return d.giveUp(ctx, sessions, fmt.Errorf("%w: %v", ErrDisconnected, err))
 			}
 			giveUpAfter = d.cfg.RecoveryTimeout
 		}
 		if time.Since(since) >= giveUpAfter {
-			return fmt.Errorf("%w (%v): %v", ErrRecoveryTimeout, giveUpAfter, err)
+			return d.giveUp(ctx, sessions, fmt.Errorf("%w (%v): %v", ErrRecoveryTimeout, giveUpAfter, err))
 		}
 		d.log.Info("subscribing again", "err", err)
 		if !bo.Sleep(ctx.Done()) {
@@ -176,12 +185,31 @@ func (d *Driver) Run(ctx context.Context) error {
 	}
 }
 
+// giveUp ends Run with err. An executor that was subscribed is told to
+// shut down first (Mesos injects a SHUTDOWN event when it stops trying),
+// within the shutdown grace period the agent would give it.
+func (d *Driver) giveUp(ctx context.Context, sessions int, err error) error {
+	d.log.Error("giving up on the agent; shutting down", "err", err)
+	if sessions > 0 {
+		sctx, cancel := context.WithTimeout(ctx, d.cfg.ShutdownGracePeriod)
+		d.exec.Shutdown(sctx, d)
+		cancel()
+	}
+	return err
+}
+
 // session is one subscription. It reports whether SUBSCRIBED arrived and
-// whether the agent asked the executor to shut down.
-func (d *Driver) session(ctx context.Context, sessions int) (subscribed, shutdown bool, err error) {
+// whether the agent asked the executor to shut down. A SUBSCRIBE still
+// unanswered at giveUpAt is abandoned.
+func (d *Driver) session(ctx context.Context, sessions int, giveUpAt time.Time) (subscribed, shutdown bool, err error) {
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// Not a context deadline: that would end the stream too.
+	abandon := time.AfterFunc(time.Until(giveUpAt), cancel)
 	resp, err := d.subscribe(sctx)
+	if !abandon.Stop() && err != nil {
+		err = fmt.Errorf("executor: no answer to SUBSCRIBE: %w", err)
+	}
 	if err != nil {
 		return false, false, err
 	}

@@ -17,6 +17,7 @@ import (
 	mesospb "agora/api/mesos/v1"
 	executorpb "agora/api/mesos/v1/executor"
 	"agora/sdk/internal/leakcheck"
+	"agora/sdk/internal/tcplink"
 	"agora/wire"
 	"agora/wire/recordio"
 )
@@ -29,6 +30,9 @@ type fakeAgent struct {
 	calls chan *executorpb.Call
 	mu    sync.Mutex
 	cur   *agentSub
+	// hang makes SUBSCRIBE go unanswered, as an agent that accepts
+	// connections but is stuck.
+	hang bool
 }
 
 type agentSub struct {
@@ -80,7 +84,15 @@ func (a *fakeAgent) serve(w http.ResponseWriter, r *http.Request) {
 	sub := &agentSub{call: call, events: make(chan *executorpb.Event), closed: make(chan struct{})}
 	a.mu.Lock()
 	a.cur = sub
+	hang := a.hang
 	a.mu.Unlock()
+	if hang {
+		select {
+		case <-sub.closed:
+		case <-r.Context().Done():
+		}
+		return
+	}
 	w.Header().Set("Content-Type", codec.MediaType())
 	w.WriteHeader(http.StatusOK)
 	rw := recordio.NewWriter(w)
@@ -178,9 +190,11 @@ func (r *recorder) expect(t *testing.T, want string) {
 	}
 }
 
-func testConfig(a *fakeAgent, codec wire.Codec, checkpoint bool) Config {
+var codecs = []wire.Codec{wire.Protobuf, wire.JSON}
+
+func testConfig(agent string, codec wire.Codec, checkpoint bool) Config {
 	return Config{
-		AgentEndpoint: strings.TrimPrefix(a.srv.URL, "http://"), FrameworkID: "fw-1", ExecutorID: "ex-1",
+		AgentEndpoint: strings.TrimPrefix(agent, "http://"), FrameworkID: "fw-1", ExecutorID: "ex-1",
 		Checkpoint: checkpoint, RecoveryTimeout: 10 * time.Second, SubscriptionBackoffMax: 50 * time.Millisecond,
 		Codec: codec, Logger: slog.New(slog.DiscardHandler),
 	}
@@ -229,11 +243,11 @@ func ack(u *executorpb.Call) *executorpb.Event {
 }
 
 func TestEventsAndCalls(t *testing.T) {
-	for _, codec := range []wire.Codec{wire.Protobuf, wire.JSON} {
+	for _, codec := range codecs {
 		t.Run(codec.String(), func(t *testing.T) {
 			a := newFakeAgent(t)
 			r := &recorder{got: make(chan string, 64)}
-			d, err := New(testConfig(a, codec, false), r)
+			d, err := New(testConfig(a.srv.URL, codec, false), r)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -276,92 +290,144 @@ func TestEventsAndCalls(t *testing.T) {
 // After an agent restart a checkpointing executor subscribes again with
 // the tasks and updates the agent had not acknowledged.
 func TestResubscribeWithUnacknowledged(t *testing.T) {
-	a := newFakeAgent(t)
-	r := &recorder{got: make(chan string, 64)}
-	d, err := New(testConfig(a, wire.JSON, true), r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	start(t, d)
-	sub := a.nextSub(t)
-	r.expect(t, "registered ex-1 on agent1")
-	if n := len(sub.call.GetSubscribe().GetUnacknowledgedTasks()) + len(sub.call.GetSubscribe().GetUnacknowledgedUpdates()); n != 0 {
-		t.Fatalf("first SUBSCRIBE carried %d unacknowledged items", n)
-	}
-	sub.send(t, taskEvent("t1"))
-	r.expect(t, "launch t1")
-	running1 := a.nextCall(t, executorpb.Call_UPDATE)
-	sub.send(t, ack(running1))
-	sub.send(t, taskEvent("t2"))
-	r.expect(t, "launch t2")
-	a.nextCall(t, executorpb.Call_UPDATE) // t2 RUNNING, never acknowledged
-	if err := d.Update(context.Background(), running1.GetUpdate().GetStatus().GetTaskId(), mesospb.TaskState_TASK_FINISHED, ""); err != nil {
-		t.Fatal(err)
-	}
-	a.nextCall(t, executorpb.Call_UPDATE) // t1 FINISHED, never acknowledged
+	for _, codec := range codecs {
+		t.Run(codec.String(), func(t *testing.T) {
+			a := newFakeAgent(t)
+			r := &recorder{got: make(chan string, 64)}
+			d, err := New(testConfig(a.srv.URL, codec, true), r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			start(t, d)
+			sub := a.nextSub(t)
+			r.expect(t, "registered ex-1 on agent1")
+			if n := len(sub.call.GetSubscribe().GetUnacknowledgedTasks()) + len(sub.call.GetSubscribe().GetUnacknowledgedUpdates()); n != 0 {
+				t.Fatalf("first SUBSCRIBE carried %d unacknowledged items", n)
+			}
+			sub.send(t, taskEvent("t1"))
+			r.expect(t, "launch t1")
+			running1 := a.nextCall(t, executorpb.Call_UPDATE)
+			sub.send(t, ack(running1))
+			sub.send(t, taskEvent("t2"))
+			r.expect(t, "launch t2")
+			a.nextCall(t, executorpb.Call_UPDATE) // t2 RUNNING, never acknowledged
+			if err := d.Update(context.Background(), running1.GetUpdate().GetStatus().GetTaskId(), mesospb.TaskState_TASK_FINISHED, ""); err != nil {
+				t.Fatal(err)
+			}
+			a.nextCall(t, executorpb.Call_UPDATE) // t1 FINISHED, never acknowledged
 
-	a.restart()
-	r.expect(t, "disconnected")
-	// While disconnected, an update is kept for the next SUBSCRIBE.
-	if err := d.Update(context.Background(), &mesospb.TaskID{Value: proto.String("t2")}, mesospb.TaskState_TASK_FAILED, "x"); !errors.Is(err, ErrNotSubscribed) {
-		t.Logf("update while disconnected: %v", err) // may race with the new subscription
-	}
-	sub = a.nextSub(t)
-	r.expect(t, "reregistered")
-	s := sub.call.GetSubscribe()
-	var tasks, updates []string
-	for _, t := range s.GetUnacknowledgedTasks() {
-		tasks = append(tasks, t.GetTaskId().GetValue())
-	}
-	for _, u := range s.GetUnacknowledgedUpdates() {
-		updates = append(updates, u.GetStatus().GetTaskId().GetValue()+":"+u.GetStatus().GetState().String())
-	}
-	if strings.Join(tasks, ",") != "t2" {
-		t.Errorf("unacknowledged tasks %v, want [t2]", tasks)
-	}
-	got := strings.Join(updates, ",")
-	if !strings.HasPrefix(got, "t2:TASK_RUNNING,t1:TASK_FINISHED") {
-		t.Errorf("unacknowledged updates %v, want t2 RUNNING then t1 FINISHED first", updates)
+			a.restart()
+			r.expect(t, "disconnected")
+			// While disconnected, an update is kept for the next SUBSCRIBE.
+			if err := d.Update(context.Background(), &mesospb.TaskID{Value: proto.String("t2")}, mesospb.TaskState_TASK_FAILED, "x"); !errors.Is(err, ErrNotSubscribed) {
+				t.Logf("update while disconnected: %v", err) // may race with the new subscription
+			}
+			sub = a.nextSub(t)
+			r.expect(t, "reregistered")
+			s := sub.call.GetSubscribe()
+			var tasks, updates []string
+			for _, t := range s.GetUnacknowledgedTasks() {
+				tasks = append(tasks, t.GetTaskId().GetValue())
+			}
+			for _, u := range s.GetUnacknowledgedUpdates() {
+				updates = append(updates, u.GetStatus().GetTaskId().GetValue()+":"+u.GetStatus().GetState().String())
+			}
+			if strings.Join(tasks, ",") != "t2" {
+				t.Errorf("unacknowledged tasks %v, want [t2]", tasks)
+			}
+			got := strings.Join(updates, ",")
+			if !strings.HasPrefix(got, "t2:TASK_RUNNING,t1:TASK_FINISHED") {
+				t.Errorf("unacknowledged updates %v, want t2 RUNNING then t1 FINISHED first", updates)
+			}
+		})
 	}
 }
 
-// Without checkpointing a disconnection ends Run with ErrDisconnected.
-func TestDisconnectWithoutCheckpoint(t *testing.T) {
-	a := newFakeAgent(t)
-	r := &recorder{got: make(chan string, 64)}
-	d, err := New(testConfig(a, wire.Protobuf, false), r)
-	if err != nil {
-		t.Fatal(err)
+// A connection cut in the middle of the stream (reset, no final chunk)
+// is a disconnection like an orderly end: the checkpointing executor
+// subscribes again.
+func TestCutConnectionResubscribes(t *testing.T) {
+	for _, codec := range codecs {
+		t.Run(codec.String(), func(t *testing.T) {
+			a := newFakeAgent(t)
+			link := tcplink.New(t, strings.TrimPrefix(a.srv.URL, "http://"))
+			r := &recorder{got: make(chan string, 64)}
+			d, err := New(testConfig(link.Addr(), codec, true), r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			start(t, d)
+			a.nextSub(t)
+			r.expect(t, "registered ex-1 on agent1")
+			link.Cut()
+			r.expect(t, "disconnected")
+			sub := a.nextSub(t)
+			r.expect(t, "reregistered")
+			sub.send(t, taskEvent("t1"))
+			r.expect(t, "launch t1")
+		})
 	}
-	h := start(t, d)
-	a.nextSub(t)
-	r.expect(t, "registered ex-1 on agent1")
-	a.restart()
-	r.expect(t, "disconnected")
-	if err := h.wait(t); !errors.Is(err, ErrDisconnected) {
-		t.Fatalf("Run: %v, want ErrDisconnected", err)
+}
+
+// Without checkpointing a disconnection ends Run with ErrDisconnected,
+// after Disconnected and Shutdown (so the executor kills its tasks), as a
+// Mesos executor shuts itself down.
+func TestDisconnectWithoutCheckpoint(t *testing.T) {
+	for _, codec := range codecs {
+		t.Run(codec.String(), func(t *testing.T) {
+			a := newFakeAgent(t)
+			r := &recorder{got: make(chan string, 64)}
+			d, err := New(testConfig(a.srv.URL, codec, false), r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := start(t, d)
+			a.nextSub(t)
+			r.expect(t, "registered ex-1 on agent1")
+			a.restart()
+			r.expect(t, "disconnected")
+			r.expect(t, "shutdown")
+			if err := h.wait(t); !errors.Is(err, ErrDisconnected) {
+				t.Fatalf("Run: %v, want ErrDisconnected", err)
+			}
+		})
 	}
 }
 
 // A checkpointing executor whose agent does not come back gives up after
-// the recovery timeout.
+// the recovery timeout, shutting down first: whether the agent is gone
+// (connections refused) or stuck (SUBSCRIBE never answered).
 func TestRecoveryTimeout(t *testing.T) {
-	a := newFakeAgent(t)
-	r := &recorder{got: make(chan string, 64)}
-	cfg := testConfig(a, wire.Protobuf, true)
-	cfg.RecoveryTimeout = 300 * time.Millisecond
-	d, err := New(cfg, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := start(t, d)
-	a.nextSub(t)
-	r.expect(t, "registered ex-1 on agent1")
-	a.restart()
-	a.srv.Close() // the agent is gone for good
-	r.expect(t, "disconnected")
-	if err := h.wait(t); !errors.Is(err, ErrRecoveryTimeout) {
-		t.Fatalf("Run: %v, want ErrRecoveryTimeout", err)
+	for _, codec := range codecs {
+		for _, stuck := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%v/stuck=%v", codec, stuck), func(t *testing.T) {
+				a := newFakeAgent(t)
+				r := &recorder{got: make(chan string, 64)}
+				cfg := testConfig(a.srv.URL, codec, true)
+				cfg.RecoveryTimeout = 300 * time.Millisecond
+				d, err := New(cfg, r)
+				if err != nil {
+					t.Fatal(err)
+				}
+				h := start(t, d)
+				a.nextSub(t)
+				r.expect(t, "registered ex-1 on agent1")
+				if stuck {
+					a.mu.Lock()
+					a.hang = true
+					a.mu.Unlock()
+					a.restart()
+				} else {
+					a.restart()
+					a.srv.Close() // the agent is gone for good
+				}
+				r.expect(t, "disconnected")
+				r.expect(t, "shutdown")
+				if err := h.wait(t); !errors.Is(err, ErrRecoveryTimeout) {
+					t.Fatalf("Run: %v, want ErrRecoveryTimeout", err)
+				}
+			})
+		}
 	}
 }
 

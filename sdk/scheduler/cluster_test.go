@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"net"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +14,7 @@ import (
 	"agora/internal/testcluster"
 	"agora/resources"
 	"agora/sdk/internal/leakcheck"
+	"agora/sdk/internal/tcplink"
 	"agora/sdk/offer"
 	"agora/sdk/scheduler"
 	"agora/sdk/task"
@@ -177,10 +175,11 @@ func TestLaunchOnCluster(t *testing.T) {
 // as the same framework and reconciles its running task with the master.
 func TestResubscribeAndReconcileOnCluster(t *testing.T) {
 	c := testcluster.Start(t, testcluster.Options{Agents: 1})
-	link := newLink(t, c.MasterAddr)
+	link := tcplink.New(t, c.MasterAddr)
+	snap := leakcheck.Take()
 	l := newLauncher("sleep 60")
 	d, err := scheduler.New(scheduler.Config{
-		Master: link.addr(), Framework: framework("reconnect"), Codec: wire.JSON,
+		Master: link.Addr(), Framework: framework("reconnect"), Codec: wire.JSON,
 		MinBackoff: 50 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,
 		ReconcileInterval: 500 * time.Millisecond, Logger: slog.New(slog.DiscardHandler),
 	}, l)
@@ -195,7 +194,7 @@ func TestResubscribeAndReconcileOnCluster(t *testing.T) {
 	l.expect(t, "reconciled")
 	l.waitState(t, "task-0", mesospb.TaskState_TASK_RUNNING)
 
-	link.breakAll()
+	link.Cut()
 	l.expect(t, "disconnected")
 	l.expect(t, "reregistered")
 	// The master answers the driver's RECONCILE (an update may also be
@@ -227,54 +226,7 @@ func TestResubscribeAndReconcileOnCluster(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-}
-
-// link is a TCP proxy to the master whose connections a test can break.
-type link struct {
-	ln     net.Listener
-	target string
-	mu     sync.Mutex
-	conns  []net.Conn
-}
-
-func newLink(t *testing.T, target string) *link {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := &link{ln: ln, target: target}
-	go func() {
-		for {
-			in, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			out, err := net.Dial("tcp", target)
-			if err != nil {
-				in.Close()
-				continue
-			}
-			l.mu.Lock()
-			l.conns = append(l.conns, in, out)
-			l.mu.Unlock()
-			go func() { _, _ = io.Copy(out, in); out.Close() }()
-			go func() { _, _ = io.Copy(in, out); in.Close() }()
-		}
-	}()
-	t.Cleanup(func() { ln.Close(); l.breakAll() })
-	return l
-}
-
-func (l *link) addr() string { return l.ln.Addr().String() }
-
-// breakAll closes every connection made so far.
-func (l *link) breakAll() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, c := range l.conns {
-		c.Close()
-	}
-	l.conns = nil
+	snap.Check(t, "agora/sdk/scheduler")
 }
 
 // grouper launches one task group on the default executor.
@@ -322,6 +274,7 @@ func (g *grouper) ExecutorLost(_ context.Context, _ *scheduler.Driver, ex *mesos
 // finish and the executor's end arrives as ExecutorLost with status 0.
 func TestLaunchGroupOnCluster(t *testing.T) {
 	c := testcluster.Start(t, testcluster.Options{Agents: 1})
+	snap := leakcheck.Take()
 	g := &grouper{updates: make(chan *mesospb.TaskStatus, 20), lost: make(chan string, 2)}
 	d, err := scheduler.New(scheduler.Config{Master: c.MasterURL, Framework: framework("group"), Logger: slog.New(slog.DiscardHandler)}, g)
 	if err != nil {
@@ -359,6 +312,7 @@ func TestLaunchGroupOnCluster(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
+	snap.Check(t, "agora/sdk/")
 }
 
 // UPDATE_FRAMEWORK against the real master: the master takes the new name
