@@ -66,6 +66,16 @@ func (r *Round) Place(req *Request, n int) ([]Match, Rejections) {
 			if k, _ := s.poolFor(roles, rolesKey, r.frameworkRole).fit(&nd); k != 0 {
 				continue // dropped: resources never grow back within a round
 			}
+			if len(spread) > 0 {
+				// Only an offer emptier than the best so far matters; the
+				// constraints are checked for those alone.
+				score = scoreOf(score[:0], spread, req.Placed, &s.agent)
+				if best != nil && slices.Compare(score, bestScore) >= 0 {
+					cands[w] = s
+					w++
+					continue
+				}
+			}
 			if len(req.Constraints) > 0 && !req.Placed.Allows(req.Constraints, s.agent) {
 				if !monotone {
 					cands[w] = s
@@ -81,11 +91,8 @@ func (r *Round) Place(req *Request, n int) ([]Match, Rejections) {
 				w += copy(cands[w:], cands[i+1:])
 				break
 			}
-			score = scoreOf(score[:0], spread, req.Placed, &s.agent)
-			if best == nil || slices.Compare(score, bestScore) < 0 {
-				best = s
-				bestScore = append(bestScore[:0], score...)
-			}
+			best = s
+			bestScore = append(bestScore[:0], score...)
 		}
 		cands = cands[:w]
 		if best == nil {
@@ -129,6 +136,14 @@ func (r *Round) take(s *offerState, req *Request, nd *need, roles map[string]boo
 	}
 	s.remaining = s.remaining.Subtract(found)
 	s.version++
+	// found came out of the pool, so the pool minus found is what
+	// poolFor would compute again.
+	p.res = p.res.Subtract(found)
+	p.cpus, p.mem, p.disk, p.gpus = p.res.Cpus(), p.res.Mem(), p.res.Disk(), p.res.Gpus()
+	if len(portRanges) > 0 {
+		p.ports = p.res.Ports()
+	}
+	s.poolVersion = s.version
 	req.Placed.Add(s.agent)
 	m := Match{
 		Request:   req,
