@@ -30,6 +30,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runAgent(args[1:], stdout, stderr)
 	case "dev":
 		return runDev(args[1:], stdout, stderr)
+	case "services":
+		return runServices(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout)
 		return 0
@@ -47,6 +49,7 @@ commands:
   dev       run a whole cluster in this process: a master and 3 agents
   agent     run an agent (port 5051)
   master    run a master (Mesos v1 scheduler and operator APIs, port 5050)
+  services  run the services scheduler (Marathon's REST API, port 8080)
   version   print the agora version
   help      show this text
 `)

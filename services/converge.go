@@ -1,0 +1,220 @@
+package services
+
+import (
+	"context"
+	"time"
+
+	mesospb "agora/api/mesos/v1"
+	"agora/services/app"
+	"agora/services/events"
+	"agora/services/plan"
+
+	"google.golang.org/protobuf/proto"
+)
+
+// target is what plan drives a's instances to: its active definition, or
+// no instance at all.
+func target(a *appState) plan.Target {
+	def := a.active
+	if def == nil {
+		return plan.Target{KillSelection: app.DefaultKillSelection}
+	}
+	t := plan.Target{
+		Version:               configVersion(def),
+		Instances:             def.Instances,
+		MinimumHealthCapacity: def.UpgradeStrategy.MinimumHealthCapacity,
+		MaximumOverCapacity:   def.UpgradeStrategy.MaximumOverCapacity,
+		KillSelection:         def.KillSelection,
+		HealthChecked:         len(def.HealthChecks) > 0,
+	}
+	if !def.UnreachableStrategy.Disabled {
+		t.UnreachableInactiveAfter = seconds(def.UnreachableStrategy.InactiveAfterSeconds)
+		t.UnreachableExpungeAfter = seconds(def.UnreachableStrategy.ExpungeAfterSeconds)
+	} else {
+		t.UnreachableInactiveAfter = 1<<63 - 1
+		t.UnreachableExpungeAfter = 1<<63 - 1
+	}
+	return t
+}
+
+// current is a's instances as plan sees them.
+func current(a *appState) []plan.Instance {
+	out := make([]plan.Instance, 0, len(a.instances))
+	for _, in := range a.instances {
+		out = append(out, planInstance(in))
+	}
+	return out
+}
+
+func planInstance(in *instance) plan.Instance {
+	p := plan.Instance{
+		ID:               in.TaskID,
+		Version:          in.Config,
+		Healthy:          in.Healthy,
+		StartedAt:        in.StartedAt,
+		UnreachableSince: in.UnreachableSince,
+	}
+	switch {
+	case !in.KilledAt.IsZero() || in.State == mesospb.TaskState_TASK_KILLING.String():
+		p.State = plan.Killing
+	case !in.UnreachableSince.IsZero():
+		p.State = plan.Unreachable
+	case in.State == mesospb.TaskState_TASK_RUNNING.String():
+		p.State = plan.Running
+	case in.State == mesospb.TaskState_TASK_STARTING.String():
+		p.State = plan.Starting
+	default:
+		p.State = plan.Staged
+	}
+	if p.StartedAt.IsZero() {
+		p.StartedAt = in.StagedAt
+	}
+	return p
+}
+
+// converge asks plan what a's instances need now, kills what is to be
+// killed and sets how many instances a waits for. Launches are not recorded
+// as instances until an offer takes them: wanted is recomputed from the
+// plan each time, never added to, so asking again never launches twice.
+func (e *Engine) converge(a *appState) {
+	if a == nil {
+		return
+	}
+	now := e.now()
+	t := target(a)
+	cur := current(a)
+	step := plan.Next(t, cur, now)
+	for _, id := range step.Kill {
+		e.kill(a.instances[id], now, "")
+	}
+	for _, id := range step.Expunge {
+		// Given up: the master keeps the kill for when the agent
+		// comes back; services forgets the instance now.
+		if in := a.instances[id]; in != nil {
+			e.kill(in, now, "")
+			e.forget(in)
+		}
+	}
+	if a.active != nil && len(a.active.HealthChecks) > 0 {
+		for _, id := range plan.Unhealthy(t, e.killWorthy(a, cur, now)) {
+			e.kill(a.instances[id], now, "unhealthy")
+		}
+	}
+	if step.Launch > 0 && a.wanted == 0 {
+		a.waitingSince = now
+		a.offers = offerStats{}
+	}
+	a.wanted = step.Launch
+	a.waiting = step.Waiting
+}
+
+// settled reports whether a's instances are what its active definition
+// asks, all ready.
+func (e *Engine) settled(a *appState) bool {
+	return plan.Next(target(a), current(a), e.now()).Done
+}
+
+// killWorthy marks as unhealthy only the instances that failed their
+// health check for maxConsecutiveFailures intervals in a row; the others
+// read as healthy, so plan.Unhealthy never picks them.
+func (e *Engine) killWorthy(a *appState, cur []plan.Instance, now time.Time) []plan.Instance {
+	hc := a.active.HealthChecks[0]
+	if hc.MaxConsecutiveFailures <= 0 {
+		return nil
+	}
+	limit := time.Duration(hc.MaxConsecutiveFailures*max(hc.IntervalSeconds, 1)) * time.Second
+	out := make([]plan.Instance, len(cur))
+	copy(out, cur)
+	for i := range out {
+		in := a.instances[out[i].ID]
+		if in.Healthy != nil && !*in.Healthy && now.Sub(in.UnhealthySince) < limit {
+			out[i].Healthy = proto.Bool(true)
+		}
+	}
+	return out
+}
+
+// kill asks the master to kill an instance (again, when the last request
+// is older than DefaultKillRetry).
+func (e *Engine) kill(in *instance, now time.Time, why string) {
+	if in == nil {
+		return
+	}
+	if !in.KilledAt.IsZero() && now.Sub(in.KilledAt) < DefaultKillRetry {
+		return
+	}
+	in.KilledAt = now
+	if why == "unhealthy" {
+		e.publish(&events.UnhealthyTaskKill{AppID: in.AppID, TaskID: in.TaskID,
+			Version: in.Version, Reason: "health check failed", Host: in.Host, SlaveID: in.AgentID})
+	}
+	taskID := &mesospb.TaskID{Value: proto.String(in.TaskID)}
+	agentID := &mesospb.AgentID{Value: proto.String(in.AgentID)}
+	e.call(func(ctx context.Context) {
+		if err := e.driver.Kill(ctx, taskID, agentID); err != nil {
+			e.log.Warn("kill failed; will retry", "task", taskID.GetValue(), "err", err)
+		}
+	})
+}
+
+func (e *Engine) convergeAll() {
+	for _, a := range e.apps {
+		e.converge(a)
+	}
+	for _, in := range e.instances {
+		if e.apps[in.AppID] == nil { // an app removed while its instance lived
+			e.kill(in, e.now(), "")
+		}
+	}
+	for _, d := range e.deployments {
+		e.advance(d)
+	}
+}
+
+// tick does the time-driven work: instances whose unreachable or health
+// deadlines passed, kill retries, launch delays that expired, deployment
+// timeouts.
+func (e *Engine) tick() {
+	now := e.now()
+	e.convergeAll()
+	for _, d := range e.deployments {
+		if d.Timeout > 0 && now.Sub(d.Started) > d.Timeout {
+			reason := e.timeoutReason(d, now)
+			e.log.Warn("deployment timed out", "id", d.ID, "reason", reason)
+			if d.Rollback {
+				if _, err := e.rollback(d, reason); err != nil {
+					e.log.Error("rollback after a timeout failed", "id", d.ID, "err", err)
+				}
+			} else {
+				e.dropDeployment(d, reason)
+			}
+		}
+	}
+}
+
+// reviveOrSuppress keeps offers coming while some app waits, and stops them
+// when none does.
+func (e *Engine) reviveOrSuppress() {
+	if !e.subscribed {
+		return
+	}
+	waiting := e.anyWaiting(e.now())
+	switch {
+	case waiting && e.suppressed:
+		e.suppressed = false
+		e.call(func(ctx context.Context) {
+			if err := e.driver.Revive(ctx); err != nil {
+				e.log.Warn("revive failed", "err", err)
+			}
+		})
+	case !waiting && !e.suppressed:
+		e.suppressed = true
+		e.call(func(ctx context.Context) {
+			if err := e.driver.Suppress(ctx); err != nil {
+				e.log.Warn("suppress failed", "err", err)
+			}
+		})
+	}
+}
+
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

@@ -1,0 +1,300 @@
+package services
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/user"
+	"path/filepath"
+	"sync"
+	"time"
+
+	mesospb "agora/api/mesos/v1"
+	"agora/sdk/scheduler"
+	"agora/services/app"
+	"agora/services/events"
+	"agora/services/store"
+	"agora/wire"
+
+	"google.golang.org/protobuf/proto"
+)
+
+// Defaults of Config, Marathon's where Marathon has the setting.
+const (
+	DefaultFrameworkName   = "marathon"
+	DefaultFailoverTimeout = 7 * 24 * time.Hour // Marathon's --failover_timeout 604800 s
+	DefaultDeclineRefuse   = 120 * time.Second  // Marathon's --decline_offer_duration
+	DefaultTick            = time.Second
+	DefaultKillRetry       = 30 * time.Second
+)
+
+// ErrConfig reports an unusable Config.
+var ErrConfig = errors.New("services: invalid configuration")
+
+// Config configures an Engine. Master and WorkDir are required.
+type Config struct {
+	// Master is the Mesos master's address (host:port or URL).
+	Master string
+	// WorkDir holds the store (services.db).
+	WorkDir string
+	// FrameworkName is the name the framework registers with (default
+	// "marathon", so tools that look for Marathon's framework find it).
+	FrameworkName string
+	// Role is the framework's role (default "*").
+	Role string
+	// User runs the tasks of apps that name no user (default: the user
+	// running services, as Marathon's --mesos_user).
+	User string
+	// WebUIURL is advertised to the master (the REST API's address).
+	WebUIURL string
+	// FailoverTimeout is how long the master keeps the framework's tasks
+	// while services is away (default one week, Marathon's).
+	FailoverTimeout time.Duration
+	// DeclineRefuse is how long declined offers stay away when no app wants
+	// anything (default 120 s).
+	DeclineRefuse time.Duration
+	// Tick paces time-driven work: backoff expiry, deployment timeouts,
+	// unreachable instances, kill retries (default 1 s).
+	Tick time.Duration
+	// ServicePortMin and ServicePortMax bound the service ports given to
+	// port definitions with port 0 (default Marathon's 10000–20000).
+	ServicePortMin, ServicePortMax int
+	// Codec is the scheduler API encoding (default protobuf).
+	Codec wire.Codec
+	// Events receives Marathon's events (default: a bus of its own).
+	Events *events.Bus
+	// Logger (default slog.Default()).
+	Logger *slog.Logger
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Engine is the services scheduler: a Mesos framework that keeps every app's
+// instances running as its definition says, runs deployments, and answers the
+// REST API. Its state is owned by one loop goroutine; everything else hands
+// it closures (do).
+type Engine struct {
+	cfg    Config
+	log    *slog.Logger
+	store  *store.Store
+	events *events.Bus
+	tasks  *scheduler.MemoryStore
+	driver *scheduler.Driver
+
+	ops     chan func()
+	stopped chan struct{}
+
+	outMu   sync.Mutex
+	outbox  []func(context.Context) // driver calls decided on the loop, in order
+	outWake chan struct{}
+
+	// Owned by the loop.
+	apps        map[string]*appState
+	instances   map[string]*instance
+	deployments map[string]*deployment
+	groups      map[string]*app.Group // explicitly deployed groups (dependencies)
+	frameworkID string
+	suppressed  bool
+	subscribed  bool
+	lastVersion string
+}
+
+// New opens the store in cfg.WorkDir and loads what it holds; Run starts
+// the framework.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Master == "" || cfg.WorkDir == "" {
+		return nil, fmt.Errorf("%w: Master and WorkDir are required", ErrConfig)
+	}
+	if cfg.FrameworkName == "" {
+		cfg.FrameworkName = DefaultFrameworkName
+	}
+	if cfg.Role == "" {
+		cfg.Role = "*"
+	}
+	if cfg.User == "" {
+		if u, err := user.Current(); err == nil {
+			cfg.User = u.Username
+		} else {
+			cfg.User = "root"
+		}
+	}
+	if cfg.FailoverTimeout == 0 {
+		cfg.FailoverTimeout = DefaultFailoverTimeout
+	}
+	if cfg.DeclineRefuse == 0 {
+		cfg.DeclineRefuse = DefaultDeclineRefuse
+	}
+	if cfg.Tick == 0 {
+		cfg.Tick = DefaultTick
+	}
+	if cfg.ServicePortMin == 0 && cfg.ServicePortMax == 0 {
+		cfg.ServicePortMin, cfg.ServicePortMax = app.ServicePortMin, app.ServicePortMax
+	}
+	if cfg.ServicePortMin > cfg.ServicePortMax || cfg.ServicePortMin < 0 {
+		return nil, fmt.Errorf("%w: service port range %d-%d", ErrConfig, cfg.ServicePortMin, cfg.ServicePortMax)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Events == nil {
+		cfg.Events = events.NewBus(events.Options{Now: cfg.Now, Logger: cfg.Logger})
+	}
+	st, err := store.Open(filepath.Join(cfg.WorkDir, "services"))
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{
+		cfg:         cfg,
+		log:         cfg.Logger.With("component", "services"),
+		store:       st,
+		events:      cfg.Events,
+		tasks:       scheduler.NewMemoryStore(),
+		ops:         make(chan func(), 64),
+		stopped:     make(chan struct{}),
+		outWake:     make(chan struct{}, 1),
+		apps:        make(map[string]*appState),
+		instances:   make(map[string]*instance),
+		deployments: make(map[string]*deployment),
+		groups:      make(map[string]*app.Group),
+	}
+	if err := e.load(); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// Events is the bus the engine publishes Marathon's events to.
+func (e *Engine) Events() *events.Bus { return e.events }
+
+// Run subscribes to the master and runs the engine until ctx ends. It
+// closes the store when it returns.
+func (e *Engine) Run(ctx context.Context) error {
+	defer e.store.Close()
+	info := &mesospb.FrameworkInfo{
+		User:            proto.String(e.cfg.User),
+		Name:            proto.String(e.cfg.FrameworkName),
+		FailoverTimeout: proto.Float64(e.cfg.FailoverTimeout.Seconds()),
+		Checkpoint:      proto.Bool(true),
+		Roles:           []string{e.cfg.Role},
+		Capabilities: []*mesospb.FrameworkInfo_Capability{
+			{Type: mesospb.FrameworkInfo_Capability_MULTI_ROLE.Enum()},
+			{Type: mesospb.FrameworkInfo_Capability_PARTITION_AWARE.Enum()},
+			{Type: mesospb.FrameworkInfo_Capability_TASK_KILLING_STATE.Enum()},
+		},
+	}
+	if host, err := os.Hostname(); err == nil {
+		info.Hostname = proto.String(host)
+	}
+	if e.cfg.WebUIURL != "" {
+		info.WebuiUrl = proto.String(e.cfg.WebUIURL)
+	}
+	if e.frameworkID != "" {
+		info.Id = &mesospb.FrameworkID{Value: proto.String(e.frameworkID)}
+	}
+	d, err := scheduler.New(scheduler.Config{
+		Master:    e.cfg.Master,
+		Framework: info,
+		Codec:     e.cfg.Codec,
+		Store:     e.tasks,
+		Logger:    e.log,
+	}, &callbacks{e: e})
+	if err != nil {
+		return err
+	}
+	e.driver = d
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); e.loop(ctx) }()
+	go func() { defer wg.Done(); e.send(ctx) }()
+	err = d.Run(ctx)
+	cancel()
+	wg.Wait()
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	return err
+}
+
+// loop runs the engine's operations one at a time, and its timers.
+func (e *Engine) loop(ctx context.Context) {
+	defer close(e.stopped)
+	tick := time.NewTicker(e.cfg.Tick)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case op := <-e.ops:
+			op()
+		case <-tick.C:
+			e.tick()
+		}
+		e.reviveOrSuppress()
+	}
+}
+
+// do runs fn on the loop and waits for it; it gives up when the engine has
+// stopped or ctx ends.
+func (e *Engine) do(ctx context.Context, fn func()) error {
+	done := make(chan struct{})
+	select {
+	case e.ops <- func() { defer close(done); fn() }:
+	case <-e.stopped:
+		return ErrStopped
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-done:
+		return nil
+	case <-e.stopped:
+		return ErrStopped
+	}
+}
+
+// ErrStopped is returned by calls made after the engine stopped.
+var ErrStopped = errors.New("services: stopped")
+
+// call queues a driver call decided on the loop. One sender goroutine makes
+// the calls in the order they were queued, so a slow master never holds up
+// the loop and a kill never overtakes the launch it follows.
+func (e *Engine) call(fn func(context.Context)) {
+	e.outMu.Lock()
+	e.outbox = append(e.outbox, fn)
+	e.outMu.Unlock()
+	select {
+	case e.outWake <- struct{}{}:
+	default:
+	}
+}
+
+func (e *Engine) send(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-e.outWake:
+		}
+		e.outMu.Lock()
+		calls := e.outbox
+		e.outbox = nil
+		e.outMu.Unlock()
+		for _, c := range calls {
+			if ctx.Err() != nil {
+				return
+			}
+			c(ctx)
+		}
+	}
+}
+
+func (e *Engine) now() time.Time { return e.cfg.Now() }
