@@ -41,7 +41,10 @@ FUZZ_TARGETS = \
 	./agent/files:FuzzResolve \
 	./agent/files:FuzzParseReadQuery \
 	./master:FuzzSchedulerAPI \
-	./master:FuzzWeightsEndpoint
+	./master:FuzzWeightsEndpoint \
+	./services/app:FuzzDecode \
+	./services/app:FuzzPatch \
+	./services/app:FuzzDecodeFile
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
