@@ -24,6 +24,11 @@ func (m *Master) accept(fw *framework, acc *schedulerpb.Call_Accept) {
 	offers, a, err := m.takeValidOffers(fw, acc.GetOfferIds())
 	if err != nil {
 		m.log.Warn("ACCEPT with invalid offers", "framework", fw.id, "error", err)
+		for _, op := range acc.GetOperations() {
+			if t := op.GetType(); t != mesospb.Offer_Operation_LAUNCH && t != mesospb.Offer_Operation_LAUNCH_GROUP {
+				m.operationError(fw, op, "Operation attempted with invalid offers: "+err.Error())
+			}
+		}
 		for _, info := range launchedTasks(acc.GetOperations()) {
 			m.refuseTask(fw, info, mesospb.TaskState_TASK_DROPPED, mesospb.TaskStatus_REASON_INVALID_OFFERS,
 				"Task launched with invalid offers: "+err.Error())
@@ -40,6 +45,21 @@ func (m *Master) accept(fw *framework, acc *schedulerpb.Call_Accept) {
 	}
 	l := &launch{m: m, fw: fw, agent: a, available: available, seen: map[string]bool{}, newExecutors: map[string]*mesospb.ExecutorInfo{}}
 	for _, op := range acc.GetOperations() {
+		if op.GetId() != nil && (op.GetType() == mesospb.Offer_Operation_LAUNCH || op.GetType() == mesospb.Offer_Operation_LAUNCH_GROUP) {
+			// Operation feedback is not for launches (Master::accept):
+			// their tasks get TASK_ERROR.
+			reason := mesospb.TaskStatus_REASON_TASK_INVALID
+			tasks := op.GetLaunch().GetTaskInfos()
+			if op.GetType() == mesospb.Offer_Operation_LAUNCH_GROUP {
+				reason = mesospb.TaskStatus_REASON_TASK_GROUP_INVALID
+				tasks = op.GetLaunchGroup().GetTaskGroup().GetTasks()
+			}
+			for _, info := range tasks {
+				m.refuseTask(fw, info, mesospb.TaskState_TASK_ERROR, reason,
+					"The `id` field cannot be set on "+op.GetType().String()+" operations")
+			}
+			continue
+		}
 		switch op.GetType() {
 		case mesospb.Offer_Operation_LAUNCH:
 			for _, info := range op.GetLaunch().GetTaskInfos() {
@@ -52,9 +72,10 @@ func (m *Master) accept(fw *framework, acc *schedulerpb.Call_Accept) {
 			// Applied in order, so a LAUNCH after a RESERVE or
 			// CREATE can use what it made (reservations.go).
 			l.applyResourceOp(op)
+		case mesospb.Offer_Operation_GROW_VOLUME, mesospb.Offer_Operation_SHRINK_VOLUME:
+			l.applyResourceOp(op)
 		default:
-			m.log.Warn("offer operation not supported; its resources stay unused",
-				"framework", fw.id, "operation", op.GetType().String())
+			m.operationError(fw, op, "Unsupported offer operation "+op.GetType().String())
 		}
 	}
 	refuse := refuseDuration(acc.GetFilters())
@@ -62,6 +83,11 @@ func (m *Master) accept(fw *framework, acc *schedulerpb.Call_Accept) {
 		if !rs.IsEmpty() {
 			m.logAllocErr(m.alloc.Recover(fw.id, a.id, rs, refuse, now))
 		}
+	}
+	// Resized volumes are not for later operations of the same call
+	// (Mesos keeps them apart); they go back like unused resources.
+	for _, rs := range l.resized {
+		m.logAllocErr(m.alloc.Recover(fw.id, a.id, rs, refuse, now))
 	}
 	m.allocPending = true
 }
@@ -139,6 +165,8 @@ type launch struct {
 	available    map[string]resources.Resources // by role
 	seen         map[string]bool                // task ids launched by this call
 	newExecutors map[string]*mesospb.ExecutorInfo
+	// resized holds volumes GROW_VOLUME and SHRINK_VOLUME made, by role.
+	resized map[string]resources.Resources
 }
 
 // launchTask validates and launches one task of a LAUNCH operation.

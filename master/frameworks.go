@@ -119,6 +119,7 @@ func (m *Master) subscribe(codec wire.Codec, sub *schedulerpb.Call_Subscribe) (*
 			m.forwardUpdate(fw, t, nil, st)
 		}
 	}
+	m.resendOperationStatuses(fw)
 	return stream, id
 }
 

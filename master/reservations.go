@@ -216,22 +216,38 @@ func (m *Master) checkNewVolumes(a *agent, volumes resources.Resources) error {
 // the agent's total, and the registry keeps the result.
 func (l *launch) applyResourceOp(op *mesospb.Offer_Operation) {
 	m := l.m
-	conv, role, err := m.frameworkResourceOp(l.fw, l.agent, op)
+	resize := op.GetType() == mesospb.Offer_Operation_GROW_VOLUME || op.GetType() == mesospb.Offer_Operation_SHRINK_VOLUME
+	var conv resourceOp
+	var role string
+	var err error
+	if resize {
+		conv, role, err = m.resizeOp(l.fw, op)
+	} else {
+		conv, role, err = m.frameworkResourceOp(l.fw, l.agent, op)
+	}
 	if err == nil && !l.available[role].Contains(conv.from) {
-		err = fmt.Errorf("%s of %s: the offers hold only %s", op.GetType(), conv.from, l.available[role])
+		err = fmt.Errorf("Invalid %s operation: %s does not contain %s", op.GetType(), l.available[role], conv.from)
 	}
 	if err == nil {
 		err = m.alloc.UpdateAllocation(l.fw.id, l.agent.id, conv.from, conv.to)
 	}
 	if err != nil {
 		// Mesos drops an invalid operation and goes on with the
-		// others; with no operation id there is nobody to tell.
-		m.log.Warn("dropping invalid offer operation", "framework", l.fw.id, "agent", l.agent.id,
-			"operation", op.GetType().String(), "error", err)
+		// others, answering OPERATION_ERROR if it has an id.
+		m.operationError(l.fw, op, err.Error())
 		return
 	}
-	l.available[role] = l.available[role].Subtract(conv.from).Add(conv.to)
+	l.available[role] = l.available[role].Subtract(conv.from)
+	if resize {
+		if l.resized == nil {
+			l.resized = map[string]resources.Resources{}
+		}
+		l.resized[role] = l.resized[role].Add(conv.to)
+	} else {
+		l.available[role] = l.available[role].Add(conv.to)
+	}
 	m.resourcesChanged(l.agent)
+	m.operationFinished(l.fw, l.agent, op, conv.to)
 	m.log.Info("applied offer operation", "framework", l.fw.id, "agent", l.agent.id,
 		"operation", op.GetType().String(), "from", conv.from.String(), "to", conv.to.String())
 }

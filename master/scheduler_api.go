@@ -170,15 +170,12 @@ func (m *Master) handleSchedulerCall(fw *framework, call *schedulerpb.Call) (int
 	case schedulerpb.Call_ACKNOWLEDGE:
 		m.acknowledge(fw, call.GetAcknowledge())
 	case schedulerpb.Call_ACKNOWLEDGE_OPERATION_STATUS:
-		// Operation feedback is not offered yet: no operation status updates
-		// with uuids are ever sent, so there is nothing to acknowledge.
+		m.acknowledgeOperationStatus(fw, call.GetAcknowledgeOperationStatus())
 	case schedulerpb.Call_RECONCILE:
 		m.reconcile(fw, call.GetReconcile())
 	case schedulerpb.Call_RECONCILE_OPERATIONS:
-		return http.StatusOK, &schedulerpb.Response{
-			Type:                schedulerpb.Response_RECONCILE_OPERATIONS.Enum(),
-			ReconcileOperations: &schedulerpb.Response_ReconcileOperations{},
-		}, nil
+		// Mesos 1.11 answers 202 and sends UPDATE_OPERATION_STATUS events.
+		m.reconcileOperations(fw, call.GetReconcileOperations())
 	case schedulerpb.Call_MESSAGE:
 		m.frameworkMessage(fw, call.GetMessage())
 	case schedulerpb.Call_REQUEST:

@@ -28,6 +28,9 @@ type framework struct {
 	offers    map[string]*offer
 	// executors this framework runs, by agent then executor id.
 	executors map[string]map[string]*executor
+	// operations with feedback not yet acknowledged, by operation id
+	// (operations.go).
+	operations map[string]*operation
 
 	removedAt time.Time // set once removed
 }
