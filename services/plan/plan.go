@@ -416,7 +416,7 @@ func (v *view) waiting(newKept []*Instance, newReady, oldKept, need, room int) s
 			notReady, len(newKept), v.t.Version, strings.Join(parts, ", ")))
 	}
 	if oldKept > 0 {
-		why = append(why, fmt.Sprintf("%d old instances stay until new ones are ready (minimumHealthCapacity keeps %d ready)",
+		why = append(why, fmt.Sprintf("new instances to become ready before %d old ones are killed (minimumHealthCapacity keeps %d ready)",
 			oldKept, v.minHealthy))
 	}
 	if len(v.killing) > 0 {

@@ -160,7 +160,7 @@ func TestRollingRestartWithNoRoomAllowsOneExtra(t *testing.T) {
 		t.Fatalf("step %+v, want one extra instance launched and nothing killed", s)
 	}
 	cur = append(cur, plan.Instance{ID: "new0", Version: "v2", State: plan.Staged})
-	if s := plan.Next(tg, cur, t0); !s.Idle() || !strings.Contains(s.Waiting, "old instances stay") {
+	if s := plan.Next(tg, cur, t0); !s.Idle() || !strings.Contains(s.Waiting, "before 3 old ones are killed") {
 		t.Fatalf("step %+v, want waiting", s)
 	}
 }
