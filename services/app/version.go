@@ -11,6 +11,11 @@ import (
 // timeout options, which only change how the deployment is run. A restart request
 // (Restarted) also does, though the definition is the same: its lastConfigChangeAt moves.
 // A nil old (a new app) needs no restart: there is nothing to replace.
+//
+// A port definition with port 0 in new where old has a service port at the same position
+// counts as that port (ReuseServicePorts): re-sending an unchanged definition, as a group
+// or app file deploy does, is not a change. Call ReuseServicePorts on new before
+// AssignServicePorts so that the ports really stay.
 func NeedsRestart(old, new *App) bool {
 	if old == nil || new == nil {
 		return false
@@ -19,7 +24,15 @@ func NeedsRestart(old, new *App) bool {
 		old.VersionInfo.LastConfigChangeAt != new.VersionInfo.LastConfigChangeAt {
 		return true
 	}
-	return !reflect.DeepEqual(config(old), config(new))
+	return configChanged(old, new)
+}
+
+// configChanged compares the definitions, new with old's service ports where it asks for
+// any.
+func configChanged(old, new *App) bool {
+	n := config(new)
+	ReuseServicePorts(n, old)
+	return !reflect.DeepEqual(config(old), n)
 }
 
 // IsScaleOnly reports whether new differs from old in its instance count and nothing that
@@ -53,7 +66,7 @@ func Stamp(a, prev *App, now time.Time) *App {
 	case prev == nil || prev.VersionInfo == nil:
 		c.Version = v
 		c.VersionInfo = &VersionInfo{LastScalingAt: v, LastConfigChangeAt: v}
-	case !reflect.DeepEqual(config(prev), config(c)):
+	case configChanged(prev, c):
 		c.Version = v
 		c.VersionInfo = &VersionInfo{LastScalingAt: v, LastConfigChangeAt: v}
 	case prev.Instances != c.Instances:

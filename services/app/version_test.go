@@ -91,3 +91,24 @@ func TestStampAndRestarted(t *testing.T) {
 		t.Errorf("restart: %s %+v", restarted.Version, restarted.VersionInfo)
 	}
 }
+
+// Re-sending a definition whose ports are 0 does not restart an app whose service ports
+// were assigned.
+func TestNeedsRestartKeepsServicePorts(t *testing.T) {
+	prev := mustDecode(t, `{"id":"/a","cmd":"x"}`)
+	if err := AssignServicePorts(prev, nil, ServicePortMin, ServicePortMax); err != nil {
+		t.Fatal(err)
+	}
+	again := mustDecode(t, `{"id":"/a","cmd":"x","instances":4}`)
+	if NeedsRestart(prev, again) {
+		t.Error("an unchanged definition with port 0 needs no restart")
+	}
+	ReuseServicePorts(again, prev)
+	if again.PortDefinitions[0].Port != prev.PortDefinitions[0].Port {
+		t.Errorf("ports: %v %v", again.ServicePorts(), prev.ServicePorts())
+	}
+	other := mustDecode(t, `{"id":"/a","cmd":"x","ports":[0,0]}`)
+	if !NeedsRestart(prev, other) {
+		t.Error("a second port is a change")
+	}
+}
