@@ -44,7 +44,9 @@ FUZZ_TARGETS = \
 	./master:FuzzWeightsEndpoint \
 	./services/app:FuzzDecode \
 	./services/app:FuzzPatch \
-	./services/app:FuzzDecodeFile
+	./services/app:FuzzDecodeFile \
+	./services/marathon:FuzzHandler \
+	./services/marathon:FuzzLabelSelector
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
