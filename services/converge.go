@@ -103,6 +103,7 @@ func (e *Engine) converge(a *appState) {
 	if step.Launch > 0 && a.wanted == 0 {
 		a.waitingSince = now
 		a.offers = offerStats{}
+		e.needRevive = true
 	}
 	a.wanted = step.Launch
 	a.waiting = step.Waiting
@@ -200,8 +201,10 @@ func (e *Engine) reviveOrSuppress() {
 	}
 	waiting := e.anyWaiting(e.now())
 	switch {
-	case waiting && e.suppressed:
-		e.suppressed = false
+	case waiting && (e.suppressed || e.needRevive):
+		// Reviving also clears the refuse filters of declined offers,
+		// so new demand is offered everything at once.
+		e.suppressed, e.needRevive = false, false
 		e.call(func(ctx context.Context) {
 			if err := e.driver.Revive(ctx); err != nil {
 				e.log.Warn("revive failed", "err", err)

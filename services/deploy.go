@@ -138,6 +138,7 @@ func (e *Engine) startDeploymentWith(changes []change, force bool, groupDeps fun
 	}
 
 	e.deployments[d.ID] = d
+	e.needRevive = true
 	for _, def := range defs {
 		a := e.apps[def.ID]
 		if a == nil {

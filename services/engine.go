@@ -97,6 +97,7 @@ type Engine struct {
 	groups      map[string]*app.Group // explicitly deployed groups (dependencies)
 	frameworkID string
 	suppressed  bool
+	needRevive  bool // new demand appeared: revive even when not suppressed
 	subscribed  bool
 	lastVersion string
 }

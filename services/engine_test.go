@@ -1,6 +1,7 @@
 package services_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -281,4 +282,57 @@ func TestAppDeployScaleRestartDelete(t *testing.T) {
 		s.do("GET", "/v2/tasks", nil, &tasks)
 		return code == 404 && len(tasks.Tasks) == 0, fmt.Sprintf("GET %d, tasks %v", code, tasks.Tasks)
 	})
+}
+
+// eventStream reads /v2/events.
+type eventStream struct {
+	events chan string
+}
+
+// subscribe opens /v2/events for the given types and returns their data
+// lines.
+func (s *svc) subscribe(t *testing.T, types ...string) *eventStream {
+	t.Helper()
+	q := ""
+	for i, ty := range types {
+		if i == 0 {
+			q += "?"
+		} else {
+			q += "&"
+		}
+		q += "event_type=" + ty
+	}
+	req, _ := http.NewRequest("GET", s.URL+"/v2/events"+q, nil)
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET /v2/events: %v %v", resp, err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	es := &eventStream{events: make(chan string, 100)}
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+				es.events <- data
+			}
+		}
+		close(es.events)
+	}()
+	return es
+}
+
+func (es *eventStream) next(t *testing.T) string {
+	t.Helper()
+	select {
+	case ev, ok := <-es.events:
+		if !ok {
+			t.Fatal("event stream ended")
+		}
+		return ev
+	case <-time.After(60 * time.Second):
+		t.Fatal("no event within 60s")
+	}
+	return ""
 }
