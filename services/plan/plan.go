@@ -166,6 +166,10 @@ type view struct {
 func classify(t Target, current []Instance, now time.Time) *view {
 	v := &view{t: t}
 	v.minHealthy, v.maxCap = Capacity(t)
+	// One backing array for all lists keeps a call to a few allocations.
+	backing := make([]*Instance, 0, 2*len(current))
+	v.newLive = backing[0:0:len(current)]
+	v.oldLive = backing[len(current) : len(current) : 2*len(current)]
 	inactive := max(t.UnreachableInactiveAfter, 0)
 	expunge := max(t.UnreachableExpungeAfter, inactive)
 	for i := range current {
@@ -349,10 +353,12 @@ func Next(t Target, current []Instance, now time.Time) Step {
 			occupying++
 		}
 	}
-	v.killOrder(oldReady)
 	killable := readyLeft - v.minHealthy
 	if n == 0 {
 		killable = len(oldReady)
+	}
+	if killable > 0 {
+		v.killOrder(oldReady) // sorted only when something is killed
 	}
 	oldKept := 0
 	for i, in := range oldReady {
@@ -420,7 +426,7 @@ func (v *view) waiting(newKept []*Instance, newReady, oldKept, need, room int) s
 			oldKept, v.minHealthy))
 	}
 	if len(v.killing) > 0 {
-		why = append(why, fmt.Sprintf("%d instances to be killed", len(v.killing)))
+		why = append(why, instances(len(v.killing))+" to be killed")
 	}
 	if need > 0 && room <= 0 {
 		why = append(why, fmt.Sprintf("room to launch %d more: maximumOverCapacity allows %d instances at once", need, v.maxCap))
@@ -490,5 +496,12 @@ func Backoff(failures int, seconds, factor, maxSeconds float64) time.Duration {
 	if math.IsInf(d, 0) || math.IsNaN(d) || d > maxSeconds {
 		d = maxSeconds
 	}
-	return time.Duration(d * float64(time.Second))
+	return time.Duration(math.Round(d * float64(time.Second)))
+}
+
+func instances(n int) string {
+	if n == 1 {
+		return "1 instance"
+	}
+	return fmt.Sprintf("%d instances", n)
 }
