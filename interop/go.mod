@@ -24,3 +24,10 @@ require (
 	github.com/prometheus/common v0.4.1 // indirect
 	github.com/prometheus/procfs v0.0.2 // indirect
 )
+
+require github.com/gambol99/go-marathon v0.7.1
+
+require (
+	github.com/donovanhide/eventsource v0.0.0-20210830082556-c59027999da0 // indirect
+	github.com/google/go-querystring v1.2.0 // indirect
+)

@@ -109,12 +109,14 @@ func goBuild(t *testing.T, dir string, args ...string) {
 
 // devCluster is a running `agora dev` process.
 type devCluster struct {
-	cmd     *exec.Cmd
-	url     string // http://127.0.0.1:port
-	workDir string
-	logPath string // agora's stdout and stderr
-	exited  chan struct{}
-	waitErr error // set before exited is closed
+	cmd *exec.Cmd
+	url string // http://127.0.0.1:port
+	// servicesURL is the services scheduler's REST API (Marathon's /v2).
+	servicesURL string
+	workDir     string
+	logPath     string // agora's stdout and stderr
+	exited      chan struct{}
+	waitErr     error // set before exited is closed
 }
 
 // startDev starts `agora dev` on a free loopback port and waits until the
@@ -142,11 +144,16 @@ func tryStartDev(t *testing.T, agora, root string, attempt int) (*devCluster, er
 	if err != nil {
 		t.Fatal(err)
 	}
+	servicesPort, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
 	dev := &devCluster{
-		url:     "http://127.0.0.1:" + strconv.Itoa(port),
-		workDir: filepath.Join(root, fmt.Sprintf("dev%d", attempt)),
-		logPath: filepath.Join(root, fmt.Sprintf("agora-dev%d.log", attempt)),
-		exited:  make(chan struct{}),
+		url:         "http://127.0.0.1:" + strconv.Itoa(port),
+		servicesURL: "http://127.0.0.1:" + strconv.Itoa(servicesPort),
+		workDir:     filepath.Join(root, fmt.Sprintf("dev%d", attempt)),
+		logPath:     filepath.Join(root, fmt.Sprintf("agora-dev%d.log", attempt)),
+		exited:      make(chan struct{}),
 	}
 	logFile, err := os.Create(dev.logPath)
 	if err != nil {
@@ -156,6 +163,7 @@ func tryStartDev(t *testing.T, agora, root string, attempt int) (*devCluster, er
 	dev.cmd = exec.Command(agora, "dev",
 		"--port="+strconv.Itoa(port),
 		"--agents="+strconv.Itoa(devAgents),
+		"--services_port="+strconv.Itoa(servicesPort),
 		"--work_dir="+dev.workDir)
 	dev.cmd.Stdout = logFile
 	dev.cmd.Stderr = logFile

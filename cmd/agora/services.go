@@ -95,12 +95,15 @@ func serveServices(ctx context.Context, cfg services.Config, ln net.Listener, lo
 		ln.Close()
 		return err
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	srv := &http.Server{
 		Handler:           marathon.NewHandler(e, marathon.Options{Events: e.Events(), Logger: log}),
 		ReadHeaderTimeout: 10 * time.Second,
+		// Requests end with services, so event streams do not hold up
+		// the shutdown.
+		BaseContext: func(net.Listener) context.Context { return ctx },
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	errc := make(chan error, 2)
 	go func() { errc <- e.Run(ctx) }()
 	go func() { errc <- srv.Serve(ln) }()
