@@ -118,15 +118,19 @@ func (r *Round) Place(req *Request, n int) ([]Match, Rejections) {
 func (r *Round) take(s *offerState, req *Request, nd *need, roles map[string]bool, rolesKey string) (Match, bool) {
 	p := s.poolFor(roles, rolesKey, r.frameworkRole)
 	hostPorts, portRanges := p.pickPorts(req, nd)
-	wanted := nd.scalarsFor(p)
+	var ports resources.Resources
 	if len(portRanges) > 0 {
-		ports, err := resources.New(resources.NewRanges("ports", portRanges...))
-		if err != nil {
+		var err error
+		if ports, err = resources.New(resources.NewRanges("ports", portRanges...)); err != nil {
 			return Match{}, false
 		}
-		wanted = wanted.Add(ports)
 	}
-	found, ok := p.res.Find(wanted)
+	found, ok := p.res.Find(nd.scalarsFor(p).Add(ports))
+	if !ok && p.reservedRole != "" {
+		// The reservation preference is only a preference: look again
+		// for the instance's resources wherever the pool has them.
+		found, ok = p.res.Find(nd.scalars.Add(ports))
+	}
 	if !ok {
 		return Match{}, false
 	}

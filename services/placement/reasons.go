@@ -113,8 +113,10 @@ type ReasonCount struct {
 // Rejections says why offers did not take instances of an app: how many
 // offers were processed, and for each offer that could not take (one more)
 // instance, the first reason in the fixed order role, each constraint in the
-// app's order, cpus, mem, disk, gpus, ports. The engine sums them over recent
-// rounds for /v2/queue and `agora app why`.
+// app's order, cpus, mem, disk, gpus, ports. Place counts reasons only when
+// it leaves instances waiting (then every offer has one); when it placed all
+// it was asked for, Counts is empty. The engine sums them over recent rounds
+// for /v2/queue and `agora app why`.
 type Rejections struct {
 	// Processed is the number of offers looked at for the app.
 	Processed int
