@@ -242,6 +242,16 @@ func apply(a *App, body map[string]json.RawMessage, base string, patch bool) err
 			if ok {
 				a.HealthChecks = checks
 			}
+		case "constraints":
+			if null {
+				if !patch {
+					a.Constraints = [][]string{}
+				}
+				continue
+			}
+			if cs, ok := constraintList(path, raw, &bad); ok {
+				a.Constraints = cs
+			}
 		case "container":
 			if !null {
 				checkContainer(raw, &invalid)
@@ -431,6 +441,34 @@ func stringMap(path string, raw json.RawMessage, env bool, bad, invalid *problem
 			ok = false
 		default: // a number or a boolean: its text
 			out[k] = string(v)
+		}
+	}
+	return out, ok
+}
+
+// constraintList reads Marathon constraints, [[field, OPERATOR, value?], ...], taking a
+// number or boolean as its text (YAML files write GROUP_BY counts as numbers).
+func constraintList(path string, raw json.RawMessage, bad *problems) ([][]string, bool) {
+	var list [][]json.RawMessage
+	if err := json.Unmarshal(raw, &list); err != nil {
+		bad.add(path, jsonMessage(err)+`; want [["field", "OPERATOR", "value"], ...]`)
+		return nil, false
+	}
+	out := make([][]string, len(list))
+	ok := true
+	for i, parts := range list {
+		out[i] = make([]string, len(parts))
+		for j, v := range parts {
+			v = bytes.TrimSpace(v)
+			switch k := jsonKind(v); k {
+			case "a string":
+				_ = json.Unmarshal(v, &out[i][j])
+			case "a number", "a boolean":
+				out[i][j] = string(v)
+			default:
+				bad.add(path+"("+strconv.Itoa(i)+")", "expected a string, got "+k)
+				ok = false
+			}
 		}
 	}
 	return out, ok

@@ -8,7 +8,7 @@ import (
 )
 
 func TestDecodeFileYAMLMeansTheSameAsJSON(t *testing.T) {
-	js := `{"id":"/web","cmd":"serve","instances":2,"env":{"PORT_NAME":"http","WORKERS":"4"},"constraints":[["hostname","UNIQUE"]],
+	js := `{"id":"/web","cmd":"serve","instances":2,"env":{"PORT_NAME":"http","WORKERS":"4"},"constraints":[["hostname","UNIQUE"],["rack","GROUP_BY","3"]],
 		"healthChecks":[{"protocol":"HTTP","path":"/health"}],"ports":null}`
 	yml := `
 id: /web
@@ -19,6 +19,7 @@ env:
   WORKERS: 4
 constraints:
   - [hostname, UNIQUE]
+  - [rack, GROUP_BY, 3]
 healthChecks:
   - protocol: HTTP
     path: /health
