@@ -42,6 +42,7 @@ FUZZ_TARGETS = \
 	./agent/files:FuzzParseReadQuery \
 	./master:FuzzSchedulerAPI \
 	./master:FuzzWeightsEndpoint \
+	./master:FuzzExplainEndpoint \
 	./services/app:FuzzDecode \
 	./services/app:FuzzPatch \
 	./services/app:FuzzDecodeFile \

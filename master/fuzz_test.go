@@ -78,3 +78,33 @@ func FuzzWeightsEndpoint(f *testing.F) {
 		}
 	})
 }
+
+// FuzzExplainEndpoint feeds arbitrary query strings to
+// /allocator/explain: 200, 400 or 404 every time, never a panic.
+func FuzzExplainEndpoint(f *testing.F) {
+	for _, seed := range []string{
+		"framework=f1", "framework=f1&agent=a1", "", "agent=a1", "framework=&agent=",
+		"framework=a&framework=b", "x=1", "framework=%zz", "framework=f1;agent=a1", "&&&=",
+	} {
+		f.Add(seed)
+	}
+	m, err := New(Config{Hostname: "127.0.0.1", AllocationInterval: time.Hour})
+	if err != nil {
+		f.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	f.Cleanup(cancel)
+	go m.Run(ctx)
+	h := m.Handler()
+	f.Fuzz(func(t *testing.T, query string) {
+		r := httptest.NewRequest(http.MethodGet, "/allocator/explain", nil)
+		r.URL.RawQuery = query
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		switch w.Code {
+		case http.StatusOK, http.StatusBadRequest, http.StatusNotFound:
+		default:
+			t.Fatalf("GET /allocator/explain?%s: status %d", query, w.Code)
+		}
+	})
+}

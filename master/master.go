@@ -275,6 +275,7 @@ func (m *Master) Handler() http.Handler {
 	mux.HandleFunc("/master/weights", m.serveWeights)
 	mux.HandleFunc("/roles", m.serveRoles)
 	mux.HandleFunc("/master/roles", m.serveRoles)
+	mux.HandleFunc("/allocator/explain", m.serveExplain)
 	return mux
 }
 

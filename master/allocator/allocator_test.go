@@ -699,3 +699,46 @@ func TestParseMinAllocatable(t *testing.T) {
 		t.Errorf("String() = %q", got)
 	}
 }
+
+func TestExplainAgentSaysWhyPerRole(t *testing.T) {
+	c := newCluster(t, Options{})
+	c.agent("a1", "cpus:2;mem:1024;cpus(b):1;mem(b):64").framework("fw", "a", "b", "c")
+	if _, ok := c.ExplainAgent("fw", "nowhere", t0); ok {
+		t.Error("explanation for an unknown agent")
+	}
+	if _, ok := c.ExplainAgent("nobody", "a1", t0); ok {
+		t.Error("explanation for an unknown framework")
+	}
+	c.ok(c.Suppress("fw", []string{"c"}))
+	offers := c.Allocate(t0)
+	o, ok := offerFor(offers, "fw")
+	if !ok {
+		t.Fatalf("no offer: %v", offers)
+	}
+	// Decline role a's part for an hour; keep role b's.
+	c.ok(c.Recover("fw", "a1", o.Resources["a"], time.Hour, t0))
+
+	e, ok := c.ExplainAgent("fw", "a1", t0.Add(time.Second))
+	if !ok || !e.AgentActive || !e.FrameworkActive || len(e.Roles) != 3 {
+		t.Fatalf("explanation = %+v", e)
+	}
+	byRole := map[string]RoleExplanation{}
+	for _, r := range e.Roles {
+		byRole[r.Role] = r
+	}
+	if r := byRole["a"]; r.Reason != ReasonFiltered || !r.FilteredUntil.Equal(t0.Add(time.Hour)) || !r.Filtered.Equal(r.Free) || !r.Held.IsEmpty() {
+		t.Errorf("role a: %+v, want filtered until %v", r, t0.Add(time.Hour))
+	}
+	// Role b holds its reservation and is not filtered: what role a
+	// declined is there for it.
+	if r := byRole["b"]; r.Reason != ReasonAvailable || !r.Held.Equal(o.Resources["b"]) || !r.Free.Equal(byRole["a"].Free) {
+		t.Errorf("role b: %+v, want available with its offer held", r)
+	}
+	if r := byRole["c"]; r.Reason != ReasonSuppressed {
+		t.Errorf("role c: %+v, want suppressed", r)
+	}
+	c.ok(c.DeactivateAgent("a1"))
+	if e, _ := c.ExplainAgent("fw", "a1", t0.Add(2*time.Hour)); e.AgentActive || e.Roles[0].Reason != ReasonAvailable {
+		t.Errorf("deactivated agent, lapsed filter: %+v", e)
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"agora/resources"
 )
 
 // Reason says why a framework is not offered an agent's free resources in
@@ -114,6 +116,75 @@ func (a *Allocator) Explain(frameworkID string, now time.Time) (Outcome, bool) {
 		if n == 0 {
 			delete(out.Reasons, r)
 		}
+	}
+	return out, true
+}
+
+// RoleExplanation says why a framework is or is not about to be offered an
+// agent's free resources in one of its roles.
+type RoleExplanation struct {
+	Role   string
+	Reason Reason
+	// Free is what is free on the agent and allocatable to the role.
+	Free resources.Resources
+	// Held is what the framework holds on the agent in the role, offered
+	// or in use.
+	Held resources.Resources
+	// Filtered is what the framework's live refuse filters for the agent
+	// refuse in the role, and FilteredUntil when the last of them lapses.
+	Filtered      resources.Resources
+	FilteredUntil time.Time
+}
+
+// AgentExplanation is ExplainAgent's answer.
+type AgentExplanation struct {
+	// AgentActive is false while the agent is deactivated (unreachable):
+	// nothing on it is offered, whatever the roles say.
+	AgentActive bool
+	// FrameworkActive is false while the framework is disconnected.
+	FrameworkActive bool
+	// Roles has one entry per role the framework subscribes to, by name.
+	Roles []RoleExplanation
+}
+
+// ExplainAgent answers "why does this framework get (or not get) this
+// agent's resources?" for every role the framework subscribes to, with
+// what is free, held and filtered there. It reports false when the
+// framework or the agent is unknown.
+func (a *Allocator) ExplainAgent(frameworkID, agentID string, now time.Time) (AgentExplanation, bool) {
+	fw, ag := a.frameworks[frameworkID], a.agents[agentID]
+	if fw == nil || ag == nil {
+		return AgentExplanation{}, false
+	}
+	out := AgentExplanation{AgentActive: ag.active, FrameworkActive: fw.active}
+	cq := a.startQuotaCycle()
+	for _, name := range sortedKeys(fw.roles) {
+		fr := fw.roles[name]
+		if !fr.subscribed {
+			continue
+		}
+		e := RoleExplanation{
+			Role: name,
+			Free: ag.free.AllocatableTo(name),
+			Held: ag.allocated[frameworkID].AllocatedTo(name),
+		}
+		for _, f := range ag.filters[fr] {
+			if !f.expired(now) {
+				e.Filtered = e.Filtered.Add(f.refused)
+				if f.expires.After(e.FilteredUntil) {
+					e.FilteredUntil = f.expires
+				}
+			}
+		}
+		switch {
+		case !fw.active:
+			e.Reason = ReasonInactive
+		case fr.suppressed:
+			e.Reason = ReasonSuppressed
+		default:
+			e.Reason = a.reason(fr, ag, now, &cq)
+		}
+		out.Roles = append(out.Roles, e)
 	}
 	return out, true
 }
