@@ -1,6 +1,8 @@
-package marathon
+package marathon_test
 
 import (
+	"agora/services/marathon"
+	"agora/services/marathon/marathontest"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -15,16 +17,16 @@ import (
 
 type testServer struct {
 	t   *testing.T
-	f   *fakeBackend
+	f   *marathontest.Backend
 	h   http.Handler
 	bus *events.Bus
 }
 
 func newTestServer(t *testing.T) *testServer {
 	t.Helper()
-	f := newFake()
+	f := marathontest.New()
 	bus := events.NewBus(events.Options{})
-	return &testServer{t: t, f: f, bus: bus, h: NewHandler(f, Options{Events: bus, MaxBodyBytes: 64 << 10, Logger: slog.New(slog.DiscardHandler)})}
+	return &testServer{t: t, f: f, bus: bus, h: marathon.NewHandler(f, marathon.Options{Events: bus, MaxBodyBytes: 64 << 10, Logger: slog.New(slog.DiscardHandler)})}
 }
 
 type response struct {
@@ -112,10 +114,10 @@ func TestCreateApp(t *testing.T) {
 	if pd, _ := body["portDefinitions"].([]any); len(pd) != 1 {
 		t.Errorf("portDefinitions = %v", body["portDefinitions"])
 	}
-	if !s.f.lastDeploy.Create || s.f.lastDeploy.Force {
-		t.Errorf("deploy options %+v", s.f.lastDeploy)
+	if !func() marathon.DeployOptions { o, _ := s.f.LastDeploy(); return o }().Create || func() marathon.DeployOptions { o, _ := s.f.LastDeploy(); return o }().Force {
+		t.Errorf("deploy options %+v", func() marathon.DeployOptions { o, _ := s.f.LastDeploy(); return o }())
 	}
-	if s.f.apps["/web"] == nil {
+	if s.f.StoredApp("/web") == nil {
 		t.Fatal("app not stored")
 	}
 	m := <-sub.C()
@@ -168,20 +170,20 @@ func TestCreateAppErrors(t *testing.T) {
 			}
 		})
 	}
-	if len(s.f.apps) != 0 {
-		t.Fatalf("apps stored: %v", s.f.apps)
+	if len(s.f.StoredIDs()) != 0 {
+		t.Fatalf("apps stored: %v", s.f.StoredIDs())
 	}
 }
 
 func TestShowAppWithSlashesAndEmbeds(t *testing.T) {
 	s := newTestServer(t)
-	s.f.add(sampleApp("/prod/db/mysql"))
-	s.f.tasks = []Task{
+	s.f.AddApp(marathontest.App("/prod/db/mysql"))
+	s.f.SetTasks([]marathon.Task{
 		{ID: "prod_db_mysql.1", AppID: "/prod/db/mysql", Host: "h1", State: "TASK_RUNNING", Ports: []int{31000}},
 		{ID: "prod_db_mysql.2", AppID: "/prod/db/mysql", Host: "h2", State: "TASK_STAGING"},
-	}
-	s.f.failure["/prod/db/mysql"] = &TaskFailure{AppID: "/prod/db/mysql", TaskID: "prod_db_mysql.0", State: "TASK_FAILED", Message: "exit 1"}
-	s.f.deployments = []Deployment{{ID: "d9", AffectedApps: []string{"/prod/db/mysql"}}}
+	}...)
+	s.f.SetLastTaskFailure("/prod/db/mysql", &marathon.TaskFailure{AppID: "/prod/db/mysql", TaskID: "prod_db_mysql.0", State: "TASK_FAILED", Message: "exit 1"})
+	s.f.SetDeployments([]marathon.Deployment{{ID: "d9", AffectedApps: []string{"/prod/db/mysql"}}}...)
 
 	for _, path := range []string{"/v2/apps/prod/db/mysql", "/v2/apps//prod/db/mysql/", "/v2/apps/prod/x/../db/mysql"} {
 		r := s.do("GET", path, "").expect(t, 200)
@@ -206,7 +208,7 @@ func TestShowAppWithSlashesAndEmbeds(t *testing.T) {
 	s.do("GET", "/v2/apps/NOT_VALID", "").expect(t, 404)
 
 	// The apps of a group: /v2/apps/{group}/*.
-	s.f.add(sampleApp("/other"))
+	s.f.AddApp(marathontest.App("/other"))
 	r = s.do("GET", "/v2/apps/prod/*", "").expect(t, 200)
 	var star map[string][]map[string]any
 	json.Unmarshal([]byte(r.body), &star)
@@ -218,17 +220,17 @@ func TestShowAppWithSlashesAndEmbeds(t *testing.T) {
 
 func TestListAppsFilters(t *testing.T) {
 	s := newTestServer(t)
-	web := sampleApp("/prod/web")
+	web := marathontest.App("/prod/web")
 	web.Cmd = "nginx -g daemon"
 	web.Labels = map[string]string{"tier": "front", "env": "prod"}
-	s.f.add(web)
-	db := sampleApp("/prod/db")
+	s.f.AddApp(web)
+	db := marathontest.App("/prod/db")
 	db.Labels = map[string]string{"tier": "back", "env": "prod"}
-	s.f.add(db)
-	dev := sampleApp("/dev/web")
+	s.f.AddApp(db)
+	dev := marathontest.App("/dev/web")
 	dev.Labels = map[string]string{"tier": "front", "env": "dev"}
-	s.f.add(dev)
-	s.f.tasks = []Task{{ID: "t1", AppID: "/prod/web", State: "TASK_RUNNING"}}
+	s.f.AddApp(dev)
+	s.f.SetTasks([]marathon.Task{{ID: "t1", AppID: "/prod/web", State: "TASK_RUNNING"}}...)
 
 	ids := func(query string) []string {
 		t.Helper()
@@ -281,35 +283,35 @@ func TestListAppsFilters(t *testing.T) {
 
 func TestUpdateApp(t *testing.T) {
 	s := newTestServer(t)
-	a := sampleApp("/web")
+	a := marathontest.App("/web")
 	a.Instances = 2
 	a.Env = map[string]string{"A": "1"}
-	s.f.add(a)
+	s.f.AddApp(a)
 
 	// A partial update (Marathon's default): only instances change; clients send nulls.
 	r := s.do("PUT", "/v2/apps/web", `{"instances":5,"ports":null,"dependencies":null,"env":null}`).expect(t, 200)
 	if r.Header().Get("Marathon-Deployment-Id") == "" || r.json(t)["deploymentId"] != r.Header().Get("Marathon-Deployment-Id") || r.json(t)["version"] == "" {
 		t.Fatalf("deployment result %s %v", r.body, r.Header())
 	}
-	got := s.f.apps["/web"]
+	got := s.f.StoredApp("/web")
 	if got.Instances != 5 || got.Cmd != "sleep 1000" || got.Env["A"] != "1" {
 		t.Fatalf("after partial update: %+v", got)
 	}
 
 	// partialUpdate=false replaces the whole definition; the URL names the app.
 	s.do("PUT", "/v2/apps/web?partialUpdate=false", `{"id":"/ignored","cmd":"sleep 5"}`).expect(t, 200)
-	got = s.f.apps["/web"]
+	got = s.f.StoredApp("/web")
 	if got.Instances != 1 || got.Cmd != "sleep 5" || len(got.Env) != 0 {
 		t.Fatalf("after full replace: %+v", got)
 	}
-	if _, ok := s.f.apps["/ignored"]; ok {
+	if s.f.StoredApp("/ignored") != nil {
 		t.Fatal("the body's id was used")
 	}
 
 	// PUT of a missing app creates it: 201 with a Location.
 	r = s.do("PUT", "/v2/apps/new/one", `{"cmd":"sleep 1","instances":0}`).expect(t, 201)
-	if r.Header().Get("Location") != "/v2/apps/new/one" || s.f.apps["/new/one"] == nil {
-		t.Fatalf("create by PUT: %v %v", r.Header(), s.f.apps)
+	if r.Header().Get("Location") != "/v2/apps/new/one" || s.f.StoredApp("/new/one") == nil {
+		t.Fatalf("create by PUT: %v %v", r.Header(), s.f.StoredIDs())
 	}
 	// PATCH never creates.
 	r = s.do("PATCH", "/v2/apps/nope", `{"instances":1}`).expect(t, 404)
@@ -317,23 +319,23 @@ func TestUpdateApp(t *testing.T) {
 		t.Errorf("message %q", r.message(t))
 	}
 	s.do("PATCH", "/v2/apps/web", `{"instances":3}`).expect(t, 200)
-	if s.f.apps["/web"].Instances != 3 {
+	if s.f.StoredApp("/web").Instances != 3 {
 		t.Fatal("PATCH did not apply")
 	}
 	// Invalid results are 422, malformed bodies 400; nothing deployed.
-	before := s.f.apps["/web"].Version
+	before := s.f.StoredApp("/web").Version
 	s.do("PUT", "/v2/apps/web", `{"instances":-1}`).expect(t, 422)
 	s.do("PUT", "/v2/apps/web", `[1]`).expect(t, 400)
 	s.do("PUT", "/v2/apps/web", `{"mem":"x"}`).expect(t, 400)
-	if s.f.apps["/web"].Version != before {
+	if s.f.StoredApp("/web").Version != before {
 		t.Fatal("an invalid update was deployed")
 	}
 }
 
 func TestLockedAppAnswers409UnlessForced(t *testing.T) {
 	s := newTestServer(t)
-	s.f.add(sampleApp("/web"))
-	s.f.locks["/web"] = "dep-running"
+	s.f.AddApp(marathontest.App("/web"))
+	s.f.Lock("/web", "dep-running")
 	r := s.do("PUT", "/v2/apps/web", `{"instances":2}`).expect(t, 409)
 	const want = `{"message":"App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/<DEPLOYMENT_ID>'.","deployments":[{"id":"dep-running"}]}`
 	if r.body != want {
@@ -341,28 +343,28 @@ func TestLockedAppAnswers409UnlessForced(t *testing.T) {
 	}
 	s.do("POST", "/v2/apps/web/restart", "").expect(t, 409)
 	s.do("PUT", "/v2/apps/web?force=true", `{"instances":2}`).expect(t, 200)
-	if !s.f.lastDeploy.Force {
+	if !func() marathon.DeployOptions { o, _ := s.f.LastDeploy(); return o }().Force {
 		t.Fatal("force not passed")
 	}
 	s.do("POST", "/v2/apps/web/restart?force=TRUE", "").expect(t, 200)
-	if !s.f.lastForce {
+	if !s.f.LastForce() {
 		t.Fatal("force not passed to restart")
 	}
 }
 
 func TestRollbackToVersion(t *testing.T) {
 	s := newTestServer(t)
-	a := sampleApp("/web")
+	a := marathontest.App("/web")
 	a.Cmd = "v1"
-	s.f.add(a)
-	v1 := s.f.apps["/web"].Version
+	s.f.AddApp(a)
+	v1 := s.f.StoredApp("/web").Version
 	s.do("PUT", "/v2/apps/web", `{"cmd":"v2"}`).expect(t, 200)
-	if s.f.apps["/web"].Cmd != "v2" {
+	if s.f.StoredApp("/web").Cmd != "v2" {
 		t.Fatal("update failed")
 	}
 	s.do("PUT", "/v2/apps/web", `{"version":"`+v1+`"}`).expect(t, 200)
-	if s.f.apps["/web"].Cmd != "v1" {
-		t.Fatalf("rollback deployed %q", s.f.apps["/web"].Cmd)
+	if s.f.StoredApp("/web").Cmd != "v1" {
+		t.Fatalf("rollback deployed %q", s.f.StoredApp("/web").Cmd)
 	}
 	r := s.do("PUT", "/v2/apps/web", `{"version":"2001-01-01T00:00:00.000Z"}`).expect(t, 404)
 	if r.message(t) != "App '/web' does not exist in version 2001-01-01T00:00:00.000Z" {
@@ -373,13 +375,13 @@ func TestRollbackToVersion(t *testing.T) {
 
 func TestUpdateSeveralApps(t *testing.T) {
 	s := newTestServer(t)
-	s.f.add(sampleApp("/a"))
+	s.f.AddApp(marathontest.App("/a"))
 	r := s.do("PUT", "/v2/apps", `[{"id":"a","instances":4},{"id":"/b","cmd":"sleep 2"}]`).expect(t, 200)
 	if r.json(t)["deploymentId"] == nil {
 		t.Fatalf("body %s", r.body)
 	}
-	if len(s.f.lastDeployApps) != 2 || s.f.apps["/a"].Instances != 4 || s.f.apps["/b"].Cmd != "sleep 2" {
-		t.Fatalf("deployed %v", s.f.lastDeployApps)
+	if len(func() []*app.App { _, a := s.f.LastDeploy(); return a }()) != 2 || s.f.StoredApp("/a").Instances != 4 || s.f.StoredApp("/b").Cmd != "sleep 2" {
+		t.Fatalf("deployed %v", func() []*app.App { _, a := s.f.LastDeploy(); return a }())
 	}
 	if r := s.do("PUT", "/v2/apps", `[{"instances":4}]`).expect(t, 422); r.message(t) != "App Update must have app id set" {
 		t.Errorf("message %q", r.message(t))
@@ -391,7 +393,7 @@ func TestUpdateSeveralApps(t *testing.T) {
 
 func TestDeleteAndRestartApp(t *testing.T) {
 	s := newTestServer(t)
-	s.f.add(sampleApp("/a/b"))
+	s.f.AddApp(marathontest.App("/a/b"))
 	r := s.do("POST", "/v2/apps/a/b/restart", "").expect(t, 200)
 	if r.Header().Get("Marathon-Deployment-Id") == "" {
 		t.Fatal("no deployment header")
@@ -399,23 +401,23 @@ func TestDeleteAndRestartApp(t *testing.T) {
 	s.do("GET", "/v2/apps/a/b/restart", "").expect(t, 405)
 	s.do("POST", "/v2/apps/nope/restart", "").expect(t, 404)
 	s.do("DELETE", "/v2/apps/a/b", "").expect(t, 200)
-	if !s.f.lastForce {
+	if !s.f.LastForce() {
 		t.Error("DELETE /v2/apps/{id} defaults to force=true in Marathon")
 	}
-	if _, ok := s.f.apps["/a/b"]; ok {
+	if s.f.StoredApp("/a/b") != nil {
 		t.Fatal("not deleted")
 	}
 	if r := s.do("DELETE", "/v2/apps/a/b?force=false", "").expect(t, 404); r.message(t) != "App '/a/b' does not exist" {
 		t.Errorf("message %q", r.message(t))
 	}
-	if s.f.lastForce {
+	if s.f.LastForce() {
 		t.Error("force=false not passed")
 	}
 }
 
 func TestVersions(t *testing.T) {
 	s := newTestServer(t)
-	s.f.add(sampleApp("/a"))
+	s.f.AddApp(marathontest.App("/a"))
 	s.do("PUT", "/v2/apps/a", `{"cmd":"two"}`).expect(t, 200)
 	r := s.do("GET", "/v2/apps/a/versions", "").expect(t, 200)
 	var vs struct{ Versions []string }
@@ -434,16 +436,16 @@ func TestVersions(t *testing.T) {
 
 func TestAppTasks(t *testing.T) {
 	s := newTestServer(t)
-	s.f.add(sampleApp("/g/web"))
-	s.f.add(sampleApp("/g/db"))
-	s.f.tasks = []Task{
+	s.f.AddApp(marathontest.App("/g/web"))
+	s.f.AddApp(marathontest.App("/g/db"))
+	s.f.SetTasks([]marathon.Task{
 		{ID: "g_web.1", AppID: "/g/web", Host: "h1", State: "TASK_RUNNING", Ports: []int{31001, 31002}, ServicePorts: []int{10001, 10002}},
 		{ID: "g_web.2", AppID: "/g/web", Host: "h2", State: "TASK_RUNNING", Ports: []int{31003, 31004}, ServicePorts: []int{10001, 10002}},
 		{ID: "g_web.3", AppID: "/g/web", Host: "h3", State: "TASK_STAGING"},
 		{ID: "g_db.1", AppID: "/g/db", Host: "h1", State: "TASK_RUNNING"},
-	}
+	}...)
 	r := s.do("GET", "/v2/apps/g/web/tasks", "", "Accept", "application/json").expect(t, 200)
-	var list taskList
+	var list struct{ Tasks []marathon.Task }
 	json.Unmarshal([]byte(r.body), &list)
 	if len(list.Tasks) != 3 || list.Tasks[0].ID != "g_web.1" {
 		t.Fatalf("tasks %s", r.body)
@@ -467,11 +469,11 @@ func TestAppTasks(t *testing.T) {
 func TestKillTasks(t *testing.T) {
 	s := newTestServer(t)
 	reset := func() {
-		s.f.add(sampleApp("/web"))
-		s.f.tasks = []Task{
+		s.f.AddApp(marathontest.App("/web"))
+		s.f.SetTasks([]marathon.Task{
 			{ID: "web.1", AppID: "/web", Host: "h1", State: "TASK_RUNNING"},
 			{ID: "web.2", AppID: "/web", Host: "h2", State: "TASK_RUNNING"},
-		}
+		}...)
 	}
 	reset()
 	r := s.do("DELETE", "/v2/apps/web/tasks?scale=true&wipe=true", "").expect(t, 400)
@@ -479,21 +481,21 @@ func TestKillTasks(t *testing.T) {
 		t.Errorf("message %q", r.message(t))
 	}
 	r = s.do("DELETE", "/v2/apps/web/tasks?host=h1", "").expect(t, 200)
-	var list taskList
+	var list struct{ Tasks []marathon.Task }
 	json.Unmarshal([]byte(r.body), &list)
-	if len(list.Tasks) != 1 || list.Tasks[0].ID != "web.1" || s.f.lastKill.Host != "h1" {
-		t.Fatalf("killed %s (req %+v)", r.body, s.f.lastKill)
+	if len(list.Tasks) != 1 || list.Tasks[0].ID != "web.1" || s.f.LastKill().Host != "h1" {
+		t.Fatalf("killed %s (req %+v)", r.body, s.f.LastKill())
 	}
 	reset()
 	r = s.do("DELETE", "/v2/apps/web/tasks/web.2?wipe=true", "").expect(t, 200)
-	if !strings.HasPrefix(r.body, `{"task":{"id":"web.2"`) || !s.f.lastKill.Wipe {
-		t.Fatalf("single kill %s %+v", r.body, s.f.lastKill)
+	if !strings.HasPrefix(r.body, `{"task":{"id":"web.2"`) || !s.f.LastKill().Wipe {
+		t.Fatalf("single kill %s %+v", r.body, s.f.LastKill())
 	}
 	if r := s.do("DELETE", "/v2/apps/web/tasks/web.9", "").expect(t, 404); r.message(t) != "Task 'web.9' does not exist" {
 		t.Errorf("message %q", r.message(t))
 	}
 	r = s.do("DELETE", "/v2/apps/web/tasks/web.1?scale=true", "").expect(t, 200)
-	if r.Header().Get("Marathon-Deployment-Id") == "" || !s.f.lastKill.Scale {
+	if r.Header().Get("Marathon-Deployment-Id") == "" || !s.f.LastKill().Scale {
 		t.Fatalf("scale kill %s", r.body)
 	}
 	s.do("DELETE", "/v2/apps/nope/tasks", "").expect(t, 404)
@@ -502,7 +504,7 @@ func TestKillTasks(t *testing.T) {
 	reset()
 	r = s.do("POST", "/v2/tasks/delete", `{"ids":["web.1","unknown"]}`).expect(t, 200)
 	json.Unmarshal([]byte(r.body), &list)
-	if len(list.Tasks) != 1 || list.Tasks[0].ID != "web.1" || s.f.lastKill.AppID != "" {
+	if len(list.Tasks) != 1 || list.Tasks[0].ID != "web.1" || s.f.LastKill().AppID != "" {
 		t.Fatalf("killed %s", r.body)
 	}
 	r = s.do("POST", "/v2/tasks/delete?scale=true", `{"ids":["web.2"]}`).expect(t, 200)
@@ -517,11 +519,11 @@ func TestKillTasks(t *testing.T) {
 
 func TestTasksStatusFilter(t *testing.T) {
 	s := newTestServer(t)
-	s.f.add(sampleApp("/a"))
-	s.f.tasks = []Task{{ID: "a.1", AppID: "/a", State: "TASK_RUNNING"}, {ID: "a.2", AppID: "/a", State: "TASK_STAGING"}, {ID: "a.3", AppID: "/a", State: "TASK_KILLING"}}
+	s.f.AddApp(marathontest.App("/a"))
+	s.f.SetTasks([]marathon.Task{{ID: "a.1", AppID: "/a", State: "TASK_RUNNING"}, {ID: "a.2", AppID: "/a", State: "TASK_STAGING"}, {ID: "a.3", AppID: "/a", State: "TASK_KILLING"}}...)
 	for q, want := range map[string]int{"": 3, "?status=running": 1, "?status=staging": 1, "?status[]=running&status[]=staging": 2, "?status=bogus": 3} {
 		r := s.do("GET", "/v2/tasks"+q, "").expect(t, 200)
-		var list taskList
+		var list struct{ Tasks []marathon.Task }
 		json.Unmarshal([]byte(r.body), &list)
 		if len(list.Tasks) != want {
 			t.Errorf("%q: %d tasks, want %d", q, len(list.Tasks), want)
@@ -537,20 +539,20 @@ func TestDeployments(t *testing.T) {
 	if r := s.do("GET", "/v2/deployments", "").expect(t, 200); r.body != "[]" {
 		t.Fatalf("empty list %s", r.body)
 	}
-	s.f.deployments = []Deployment{{ID: "d1", Version: "v", AffectedApps: []string{"/a"},
+	s.f.SetDeployments([]marathon.Deployment{{ID: "d1", Version: "v", AffectedApps: []string{"/a"},
 		Steps:          []events.DeploymentStep{{Actions: []events.DeploymentAction{{Action: "StartApplication", App: "/a"}}}},
-		CurrentActions: []events.DeploymentAction{{Action: "StartApplication", App: "/a"}}, CurrentStep: 1, TotalSteps: 1}, {ID: "d2"}}
+		CurrentActions: []events.DeploymentAction{{Action: "StartApplication", App: "/a"}}, CurrentStep: 1, TotalSteps: 1}, {ID: "d2"}}...)
 	r := s.do("GET", "/v2/deployments", "").expect(t, 200)
 	const want = `[{"id":"d1","version":"v","affectedApps":["/a"],"affectedPods":[],"steps":[{"actions":[{"action":"StartApplication","app":"/a"}]}],"currentActions":[{"action":"StartApplication","app":"/a"}],"currentStep":1,"totalSteps":1},{"id":"d2","version":"","affectedApps":[],"affectedPods":[],"steps":[],"currentActions":[],"currentStep":0,"totalSteps":0}]`
 	if r.body != want {
 		t.Fatalf("got  %s\nwant %s", r.body, want)
 	}
 	r = s.do("DELETE", "/v2/deployments/d1", "").expect(t, 200)
-	if r.Header().Get("Marathon-Deployment-Id") == "" || s.f.lastForce {
+	if r.Header().Get("Marathon-Deployment-Id") == "" || s.f.LastForce() {
 		t.Fatalf("rollback %s", r.body)
 	}
 	r = s.do("DELETE", "/v2/deployments/d2?force=true", "")
-	if r.Code != 202 || r.body != "" || !s.f.lastForce {
+	if r.Code != 202 || r.body != "" || !s.f.LastForce() {
 		t.Fatalf("force cancel %d %q", r.Code, r.body)
 	}
 	if r := s.do("DELETE", "/v2/deployments/d3", "").expect(t, 404); r.message(t) != "DeploymentPlan d3 does not exist" {
@@ -561,9 +563,9 @@ func TestDeployments(t *testing.T) {
 
 func TestGroups(t *testing.T) {
 	s := newTestServer(t)
-	s.f.add(sampleApp("/prod/web"))
-	s.f.add(sampleApp("/prod/db/pg"))
-	s.f.add(sampleApp("/top"))
+	s.f.AddApp(marathontest.App("/prod/web"))
+	s.f.AddApp(marathontest.App("/prod/db/pg"))
+	s.f.AddApp(marathontest.App("/top"))
 
 	r := s.do("GET", "/v2/groups", "").expect(t, 200)
 	var root struct {
@@ -602,11 +604,11 @@ func TestGroups(t *testing.T) {
 
 	// Create: the body's id is relative to the URL's group.
 	r = s.do("POST", "/v2/groups/staging", `{"id":"shop","apps":[{"id":"api","cmd":"sleep 9"}]}`).expect(t, 201)
-	if r.Header().Get("Location") != "/v2/groups/staging/shop" || s.f.lastGroup.ID != "/staging/shop" || !s.f.lastDeploy.Create {
-		t.Fatalf("create %v %+v", r.Header(), s.f.lastGroup)
+	if r.Header().Get("Location") != "/v2/groups/staging/shop" || s.f.LastGroup().ID != "/staging/shop" || !func() marathon.DeployOptions { o, _ := s.f.LastDeploy(); return o }().Create {
+		t.Fatalf("create %v %+v", r.Header(), s.f.LastGroup())
 	}
-	if s.f.apps["/staging/shop/api"] == nil {
-		t.Fatalf("apps %v", s.f.apps)
+	if s.f.StoredApp("/staging/shop/api") == nil {
+		t.Fatalf("apps %v", s.f.StoredIDs())
 	}
 	if r := s.do("POST", "/v2/groups", `{"id":"/staging/shop","apps":[]}`).expect(t, 409); r.message(t) != "Group /staging/shop is already created. Use PUT to change this group." {
 		t.Errorf("message %q", r.message(t))
@@ -620,21 +622,21 @@ func TestGroups(t *testing.T) {
 	s.do("PUT", "/v2/groups/prod", `{"scaleBy":2}`).expect(t, 422)
 
 	// Update with PUT; locked → 409.
-	s.f.locks["/prod/web"] = "d-lock"
+	s.f.Lock("/prod/web", "d-lock")
 	s.do("PUT", "/v2/groups/prod", `{"apps":[{"id":"web","cmd":"new"}]}`).expect(t, 409)
 	r = s.do("PUT", "/v2/groups/prod?force=true", `{"apps":[{"id":"web","cmd":"new"}]}`).expect(t, 200)
-	if s.f.lastGroup.ID != "/prod" || s.f.apps["/prod/web"].Cmd != "new" || r.Header().Get("Marathon-Deployment-Id") == "" {
-		t.Fatalf("update %+v", s.f.lastGroup)
+	if s.f.LastGroup().ID != "/prod" || s.f.StoredApp("/prod/web").Cmd != "new" || r.Header().Get("Marathon-Deployment-Id") == "" {
+		t.Fatalf("update %+v", s.f.LastGroup())
 	}
 
 	s.do("DELETE", "/v2/groups/staging", "").expect(t, 200)
-	if s.f.apps["/staging/shop/api"] != nil {
+	if s.f.StoredApp("/staging/shop/api") != nil {
 		t.Fatal("group not deleted")
 	}
 	s.do("DELETE", "/v2/groups/staging", "").expect(t, 404)
 	s.do("DELETE", "/v2/groups?force=true", "").expect(t, 200)
-	if len(s.f.apps) != 0 || !s.f.lastForce {
-		t.Fatalf("root not emptied: %v", s.f.apps)
+	if len(s.f.StoredIDs()) != 0 || !s.f.LastForce() {
+		t.Fatalf("root not emptied: %v", s.f.StoredIDs())
 	}
 	// The root group always exists.
 	if r := s.do("GET", "/v2/groups/", "").expect(t, 200); !strings.HasPrefix(r.body, `{"id":"/"`) {
@@ -645,10 +647,10 @@ func TestGroups(t *testing.T) {
 func TestQueue(t *testing.T) {
 	s := newTestServer(t)
 	one := 1.0
-	s.f.queue = []QueueItem{{App: sampleApp("/web"), Count: 2, Role: "*", Delay: Delay{Overdue: true}, Since: "2026-01-01T00:00:00.000Z",
-		ProcessedOffersSummary: OffersSummary{ProcessedOffersCount: 3, UnusedOffersCount: 3,
-			RejectSummaryLastOffers: []DeclinedOfferStep{{Reason: "UnfulfilledConstraint", Declined: 2, Processed: 3}, {Reason: "InsufficientMemory", Declined: 1, Processed: 1}}},
-		LastUnusedOffers: []UnusedOffer{{Offer: Offer{ID: "o1", Hostname: "h1", AgentID: "S1", Resources: []OfferResource{{Name: "cpus", Role: "*", Scalar: &one}}}, Reason: []string{"UnfulfilledConstraint"}, Timestamp: "t"}}}}
+	s.f.SetQueue([]marathon.QueueItem{{App: marathontest.App("/web"), Count: 2, Role: "*", Delay: marathon.Delay{Overdue: true}, Since: "2026-01-01T00:00:00.000Z",
+		ProcessedOffersSummary: marathon.OffersSummary{ProcessedOffersCount: 3, UnusedOffersCount: 3,
+			RejectSummaryLastOffers: []marathon.DeclinedOfferStep{{Reason: "UnfulfilledConstraint", Declined: 2, Processed: 3}, {Reason: "InsufficientMemory", Declined: 1, Processed: 1}}},
+		LastUnusedOffers: []marathon.UnusedOffer{{Offer: marathon.Offer{ID: "o1", Hostname: "h1", AgentID: "S1", Resources: []marathon.OfferResource{{Name: "cpus", Role: "*", Scalar: &one}}}, Reason: []string{"UnfulfilledConstraint"}, Timestamp: "t"}}}}...)
 	r := s.do("GET", "/v2/queue", "").expect(t, 200)
 	if strings.Contains(r.body, "lastUnusedOffers") || !strings.Contains(r.body, `"rejectSummaryLastOffers":[{"reason":"UnfulfilledConstraint","declined":2,"processed":3}`) ||
 		!strings.Contains(r.body, `"app":{"id":"/web"`) || !strings.Contains(r.body, `"delay":{"timeLeftSeconds":0,"overdue":true}`) {
@@ -659,8 +661,8 @@ func TestQueue(t *testing.T) {
 		t.Fatalf("queue with offers %s", r.body)
 	}
 	r = s.do("DELETE", "/v2/queue/web/delay", "")
-	if r.Code != 204 || len(s.f.resetDelays) != 1 || s.f.resetDelays[0] != "/web" {
-		t.Fatalf("reset delay %d %v", r.Code, s.f.resetDelays)
+	if r.Code != 204 || len(s.f.ResetDelays()) != 1 || s.f.ResetDelays()[0] != "/web" {
+		t.Fatalf("reset delay %d %v", r.Code, s.f.ResetDelays())
 	}
 	if r := s.do("DELETE", "/v2/queue/nope/delay", "").expect(t, 404); r.message(t) != "Application /nope not found in tasks queue." {
 		t.Errorf("message %q", r.message(t))
@@ -680,7 +682,7 @@ func TestInfoAndLeader(t *testing.T) {
 	if r := s.do("GET", "/v2/leader", "").expect(t, 200); r.body != `{"leader":"127.0.0.1:8080"}` {
 		t.Fatalf("leader %s", r.body)
 	}
-	s.f.info.Leader = ""
+	s.f.UpdateInfo(func(i *marathon.Info) { i.Leader = "" })
 	if r := s.do("GET", "/v2/leader", "").expect(t, 404); r.message(t) != "There is no leader" {
 		t.Errorf("message %q", r.message(t))
 	}
@@ -715,7 +717,7 @@ func TestUnknownRoutesAndMethods(t *testing.T) {
 
 func TestBackendFailuresAre500WithMessage(t *testing.T) {
 	s := newTestServer(t)
-	s.f.err = io.ErrUnexpectedEOF
+	s.f.Fail(io.ErrUnexpectedEOF)
 	r := s.do("GET", "/v2/apps", "").expect(t, 500)
 	if r.message(t) != io.ErrUnexpectedEOF.Error() {
 		t.Errorf("message %q", r.message(t))

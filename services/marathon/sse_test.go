@@ -1,6 +1,8 @@
-package marathon
+package marathon_test
 
 import (
+	"agora/services/marathon"
+	"agora/services/marathon/marathontest"
 	"bufio"
 	"context"
 	"io"
@@ -18,7 +20,7 @@ import (
 func sseServer(t *testing.T, busOpts events.Options, keepAlive time.Duration) (*httptest.Server, *events.Bus) {
 	t.Helper()
 	bus := events.NewBus(busOpts)
-	srv := httptest.NewServer(NewHandler(newFake(), Options{Events: bus, KeepAlive: keepAlive, Logger: slog.New(slog.DiscardHandler)}))
+	srv := httptest.NewServer(marathon.NewHandler(marathontest.New(), marathon.Options{Events: bus, KeepAlive: keepAlive, Logger: slog.New(slog.DiscardHandler)}))
 	t.Cleanup(srv.Close)
 	return srv, bus
 }
@@ -152,7 +154,7 @@ func TestEventStreamNeedsAcceptHeader(t *testing.T) {
 		t.Fatal("subscribed without a stream")
 	}
 	// Without a bus the stream is unavailable.
-	srv2 := httptest.NewServer(NewHandler(newFake(), Options{}))
+	srv2 := httptest.NewServer(marathon.NewHandler(marathontest.New(), marathon.Options{}))
 	defer srv2.Close()
 	req, _ := http.NewRequest("GET", srv2.URL+"/v2/events", nil)
 	req.Header.Set("Accept", "text/event-stream")
@@ -170,7 +172,7 @@ func TestEventStreamNeedsAcceptHeader(t *testing.T) {
 // subscription goes away, and once the client reads again its stream ends after what
 // was already on the way.
 func TestSlowEventStreamClientIsDropped(t *testing.T) {
-	srv, bus := sseServer(t, events.Options{Buffer: 4}, time.Hour)
+	srv, bus := sseServer(t, events.Options{Buffer: 4, Logger: slog.New(slog.DiscardHandler)}, time.Hour)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	resp, r := openStream(t, ctx, srv.URL+"/v2/events")
