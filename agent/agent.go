@@ -69,6 +69,8 @@ type Agent struct {
 	completedFrameworks []*framework
 	updates             *statusupdate.Manager
 	master              masterState
+	// isolation is the agent's choice of isolators (isolation.go).
+	isolation *isolation
 	// checkpoint records what runs, for a restarted agent (recovery.go);
 	// nil until the agent has an id.
 	checkpoint *checkpoint.Store
@@ -116,6 +118,12 @@ func New(cfg Config) (*Agent, error) {
 		return nil, fmt.Errorf("%w: --resources: %w", ErrInvalidConfig, err)
 	}
 
+	log := cfg.Logger.With("component", "agent")
+	iso, err := newIsolation(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+
 	listener, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("agent: listen on %s: %w", cfg.Listen, err)
@@ -126,7 +134,6 @@ func New(cfg Config) (*Agent, error) {
 		return nil, err
 	}
 
-	log := cfg.Logger.With("component", "agent")
 	a := &Agent{
 		cfg:           cfg,
 		log:           log,
@@ -145,6 +152,7 @@ func New(cfg Config) (*Agent, error) {
 			Attributes: resources.AttributesToProto(attributes),
 		},
 		frameworks: make(map[string]*framework),
+		isolation:  iso,
 		updates: statusupdate.New(statusupdate.Config{
 			Clock:          cfg.Clock,
 			InitialBackoff: cfg.StatusUpdateBackoff,
@@ -160,6 +168,7 @@ func New(cfg Config) (*Agent, error) {
 		a.agentID = &mesospb.AgentID{Value: proto.String(id)}
 		a.info.Id = proto.CloneOf(a.agentID)
 		a.checkpoint = checkpoint.Open(cfg.WorkDir, id)
+		iso.forAgent(id, log)
 	}
 	a.client = newMasterClient(a)
 	return a, nil
@@ -211,6 +220,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		server.Close()
 	}
 	a.workers.Wait()
+	a.isolation.removeRoot(a.log)
 	if serr := <-serveErr; !errors.Is(serr, http.ErrServerClosed) {
 		return fmt.Errorf("agent: http server: %w", serr)
 	}
@@ -224,7 +234,8 @@ func (a *Agent) Run(ctx context.Context) error {
 func (a *Agent) loop(ctx context.Context) {
 	defer close(a.done)
 	a.recover()
-	a.startSandboxGC() // sandbox_gc.go; after recovery, which says which runs live
+	a.destroyOrphanCgroups() // isolation.go; after recovery, which claims the live containers
+	a.startSandboxGC()       // sandbox_gc.go; after recovery, which says which runs live
 	resend := time.NewTimer(time.Hour)
 	resend.Stop()
 	var resendAt time.Time

@@ -44,6 +44,11 @@ func startAgent(t *testing.T, m *testMaster, cfg agent.Config) *testAgent {
 	if cfg.Resources == "" {
 		cfg.Resources = "cpus:2;mem:1024;disk:4096;ports:[31000-31009]"
 	}
+	if cfg.CgroupsRoot == "" {
+		// A root of the test's own, under the test process's cgroup: tests
+		// run in parallel and their test masters all name agents agent-1.
+		cfg.CgroupsRoot, cfg.CgroupsNested = testCgroupsRoot(cfg.WorkDir), true
+	}
 	logs := &testLog{t: t}
 	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	a, err := agent.New(cfg)

@@ -104,14 +104,15 @@ func (a *Agent) launchTask(fw *framework, ex *executor, t *task) {
 	command := t.info.GetCommand()
 	fwID, exID, containerID, taskID := fw.id, ex.id, ex.containerID, t.info.GetTaskId().GetValue()
 	a.launch(&t.process, containerizer.ProcessSpec{
-		Sandbox:    t.sandbox,
-		Shell:      command.GetShell(),
-		Value:      command.GetValue(),
-		Arguments:  command.GetArguments(),
-		Env:        a.taskEnvironment(fw, ex, t),
-		User:       a.user(fw, command),
-		StatusPath: a.statusPath(fw, ex, taskID),
-		Logger:     a.log.With("framework_id", fw.id, "executor_id", ex.id, "task_id", taskID),
+		Sandbox:     t.sandbox,
+		Shell:       command.GetShell(),
+		Value:       command.GetValue(),
+		Arguments:   command.GetArguments(),
+		Env:         a.taskEnvironment(fw, ex, t),
+		User:        a.user(fw, command),
+		StatusPath:  a.statusPath(fw, ex, taskID),
+		CgroupProcs: ex.cgroupProcs(),
+		Logger:      a.log.With("framework_id", fw.id, "executor_id", ex.id, "task_id", taskID),
 	}, func(proc *containerizer.Process, err error) {
 		a.taskLaunched(fwID, exID, containerID, taskID, proc, err)
 	})
@@ -215,9 +216,15 @@ func (a *Agent) taskExited(frameworkID, executorID, containerID, taskID string, 
 	}
 	a.log.Info("task process ended", "framework_id", frameworkID, "executor_id", executorID, "task_id", taskID,
 		"status", status.String())
+	a.checkLimitation(ex, status) // isolation.go
 	if !t.terminal() && !fw.terminating {
 		spec := statusSpec{source: mesospb.TaskStatus_SOURCE_EXECUTOR, message: status.Message()}
 		switch {
+		case ex.limitedContainer():
+			// The container hit its memory limit: the agent reports the
+			// task's end, as Mesos's agent does for a container it
+			// destroyed.
+			spec = ex.terminationStatus(&status)
 		case status.Killed:
 			spec.state = mesospb.TaskState_TASK_KILLED
 		case status.Success():

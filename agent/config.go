@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"agora/agent/cgroups"
 	"agora/agent/containerizer"
 	"agora/agent/statusupdate"
 )
@@ -122,6 +123,27 @@ type Config struct {
 	// agent's own user; Mesos turns it on.
 	SwitchUser bool
 
+	// Isolation is the --isolation flag: IsolationAuto (the default)
+	// limits each container's CPU and memory with cgroups when the host
+	// allows it and warns at start-up when it does not; IsolationCgroups
+	// ("cgroups/cpu,cgroups/mem", or either one) requires cgroups and makes
+	// New fail when they cannot be used; IsolationPosix
+	// ("posix/cpu,posix/mem", Mesos's default) limits nothing.
+	Isolation string
+	// CgroupsRoot is the cgroup under which the agent's containers live,
+	// in <CgroupsRoot>/<agent id>/<container id> (--cgroups_root, default
+	// cgroups.DefaultRoot, "agora").
+	CgroupsRoot string
+	// CgroupsEnableCFS caps each container's CPU time at its cpus with a
+	// CFS quota (--cgroups_enable_cfs, off by default as in Mesos); without
+	// it cpus only weigh containers against each other.
+	CgroupsEnableCFS bool
+	// CgroupsNested puts CgroupsRoot under the agent's own cgroup instead of
+	// at the top of each hierarchy: for tests and delegated subtrees. The
+	// containers then die with the agent's cgroup if whatever manages it
+	// kills it whole (systemd's KillMode=control-group).
+	CgroupsNested bool
+
 	// Clock timestamps status updates and drives the status update
 	// manager's resend backoff; default the real clock.
 	Clock statusupdate.Clock
@@ -176,6 +198,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if err := c.sandboxGCDefaults(); err != nil { // sandbox_gc.go
 		return c, err
+	}
+	if c.Isolation == "" {
+		c.Isolation = IsolationAuto
+	}
+	if c.CgroupsRoot == "" {
+		c.CgroupsRoot = cgroups.DefaultRoot
 	}
 	if c.Clock == nil {
 		c.Clock = realClock{}

@@ -116,6 +116,10 @@ func (a *Agent) taskPrepared(frameworkID, executorID, containerID, taskID, sandb
 	t.sandbox = sandbox
 	var spec *statusSpec
 	switch {
+	case t.pendingKill != nil && ex.limitedContainer():
+		t.pendingKill = nil
+		limited := ex.terminationStatus(nil)
+		spec = &limited
 	case t.pendingKill != nil:
 		t.pendingKill = nil
 		spec = &statusSpec{

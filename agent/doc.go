@@ -4,6 +4,7 @@
 // executors can see it.
 //
 // It owns:
+//
 //   - registration with the master over agora's agent protocol
 //     (docs/agent-protocol.md): REGISTER opens a RecordIO event stream,
 //     every other call is a short POST; the agent heart-beats, notices a
@@ -11,8 +12,10 @@
 //     frameworks, executors, tasks and unacknowledged updates. The id is
 //     kept in <work_dir>/meta/agent_id, so a restarted agent registers as
 //     itself (without tasks: they end with the agent process);
+//
 //   - the resources it advertises (--resources and --attributes, completed
 //     with what DetectMachine finds, by Mesos's rules);
+//
 //   - the life of executors and tasks: two built-in executors, and custom
 //     executors speaking the v1 executor API (POST /api/v1/executor), with
 //     Mesos's environment, sandbox layout, registration timeout and
@@ -24,14 +27,23 @@
 //     group when one of its tasks fails or is killed, and ends, telling
 //     the master, when it has no task left (command.go,
 //     default_executor.go);
+//
 //   - reliable status updates through the status update manager
 //     (agent/statusupdate), resent until acknowledged;
+//
 //   - the operator endpoints GET /health, GET /state and POST /api/v1,
 //     and the Mesos files API over the sandboxes (/files/browse, read,
 //     download; files_api.go, agent/files);
+//
 //   - the health checks of the built-in executors' tasks
 //     (health_checks.go, agent/health), and the garbage collection of
 //     the sandboxes of ended runs (sandbox_gc.go, agent/gc).
+//
+//   - resource isolation (isolation.go, agent/cgroups): with --isolation
+//     auto (the default) or cgroups/cpu,cgroups/mem each container gets
+//     a cgroup with the CPU and memory limits of its resources; one over
+//     its memory limit is killed and its tasks fail with
+//     REASON_CONTAINER_LIMITATION_MEMORY.
 //
 // Processes are launched and killed by agent/containerizer, URIs fetched by
 // agent/fetcher.

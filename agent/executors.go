@@ -9,6 +9,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"agora/agent/cgroups"
 	"agora/agent/containerizer"
 	"agora/agent/fetcher"
 	clusterpb "agora/api/agora/cluster/v1"
@@ -62,6 +63,7 @@ func (a *Agent) prepare(fw *framework, ex *executor) {
 	}
 	agentID, fwID, exID, containerID := a.agentID.GetValue(), fw.id, ex.id, ex.containerID
 	opts := a.fetchOptions(fwID, exID)
+	cgroupManager, limits := a.isolation.manager, a.containerLimits(ex)
 	a.goWorker(func() {
 		defer cancel()
 		var problem string
@@ -71,8 +73,19 @@ func (a *Agent) prepare(fw *framework, ex *executor) {
 		} else {
 			problem = fetchProblem(fetcher.Fetch(ctx, fetcherURIs(uris), sandbox, opts), containerID)
 		}
-		a.post(func() { a.executorPrepared(fwID, exID, containerID, sandbox, problem) })
+		// The container's cgroup (isolation.go), made here rather than on
+		// the loop: it takes a few file system calls per hierarchy.
+		var cg *cgroups.Cgroup
+		if problem == "" {
+			if cg, err = createCgroup(cgroupManager, containerID, limits); err != nil {
+				problem = err.Error()
+			}
+		}
+		if !a.post(func() { a.executorPrepared(fwID, exID, containerID, sandbox, problem, cg, limits) }) && cg != nil {
+			destroy(cg, a.log)
+		}
 	})
+	a.linkVolumes(fw, ex) // volumes.go
 }
 
 // fetchOptions are the fetcher's options for an executor's URIs and its
@@ -117,13 +130,18 @@ func fetcherURIs(uris []*mesospb.CommandInfo_URI) []fetcher.URI {
 
 // executorPrepared continues a launch once the sandbox is ready, or ends
 // it when problem says why it could not be made ready.
-func (a *Agent) executorPrepared(frameworkID, executorID, containerID, sandbox, problem string) {
+func (a *Agent) executorPrepared(frameworkID, executorID, containerID, sandbox, problem string,
+	cg *cgroups.Cgroup, limits cgroups.Limits) {
 	fw, ex := a.executorRun(frameworkID, executorID, containerID)
 	if ex == nil {
+		if cg != nil {
+			a.goWorker(func() { destroy(cg, a.log) })
+		}
 		return
 	}
 	ex.cancelPrepare = nil
 	ex.sandbox = sandbox
+	a.attachCgroup(fw, ex, cg, limits) // isolation.go
 	switch {
 	case ex.state != executorRegistering:
 		// Killed or shut down while preparing: nothing was started.
@@ -163,14 +181,15 @@ func (a *Agent) startExecutor(fw *framework, ex *executor) {
 	addCommandEnvironment(env, command)
 	fwID, exID, containerID := fw.id, ex.id, ex.containerID
 	a.launch(&ex.process, containerizer.ProcessSpec{
-		Sandbox:    ex.sandbox,
-		Shell:      command.GetShell(),
-		Value:      command.GetValue(),
-		Arguments:  command.GetArguments(),
-		Env:        env,
-		User:       a.user(fw, command),
-		StatusPath: a.statusPath(fw, ex, ""),
-		Logger:     a.log.With("framework_id", fw.id, "executor_id", ex.id),
+		Sandbox:     ex.sandbox,
+		Shell:       command.GetShell(),
+		Value:       command.GetValue(),
+		Arguments:   command.GetArguments(),
+		Env:         env,
+		User:        a.user(fw, command),
+		StatusPath:  a.statusPath(fw, ex, ""),
+		CgroupProcs: ex.cgroupProcs(),
+		Logger:      a.log.With("framework_id", fw.id, "executor_id", ex.id),
 	}, func(proc *containerizer.Process, err error) {
 		a.executorStarted(fwID, exID, containerID, proc, err)
 	})
@@ -341,6 +360,7 @@ func (a *Agent) processExited(frameworkID, executorID, containerID string, statu
 	}
 	a.log.Info("executor process ended", "framework_id", frameworkID, "executor_id", executorID,
 		"status", status.String())
+	a.checkLimitation(ex, status) // isolation.go
 	a.executorTerminated(fw, ex, &status)
 }
 
@@ -352,6 +372,7 @@ func (a *Agent) processExited(frameworkID, executorID, containerID string, statu
 func (a *Agent) executorTerminated(fw *framework, ex *executor, status *containerizer.ExitStatus) {
 	ex.state = executorTerminated
 	ex.stopTimers()
+	a.destroyCgroup(ex) // isolation.go
 	if ex.conn != nil {
 		ex.conn.Close()
 		ex.conn = nil
@@ -409,7 +430,7 @@ func (ex *executor) terminationStatus(status *containerizer.ExitStatus) statusSp
 		spec.message = "Executor " + status.String()
 	}
 	if p := ex.pendingTermination; p != nil {
-		spec.state, spec.reason, spec.message = p.state, p.reason.Enum(), p.message
+		spec.state, spec.reason, spec.message, spec.limited = p.state, p.reason.Enum(), p.message, p.limited
 	}
 	return spec
 }
@@ -559,6 +580,7 @@ func (a *Agent) killEverything() {
 			if ex.state != executorTerminated {
 				ex.state = executorTerminated
 				ex.stopTimers()
+				a.destroyCgroup(ex) // kills whatever the kills above miss
 			}
 		}
 	}

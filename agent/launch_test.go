@@ -166,7 +166,11 @@ func TestStopWhileLaunchingLeavesNoProcess(t *testing.T) {
 	})
 
 	t.Run("the grace period runs out first", func(t *testing.T) {
-		m, a := registered(t, agent.Config{ExecutorShutdownGracePeriod: 10 * time.Millisecond})
+		// Without cgroups: with them the container's cgroup is destroyed
+		// with the run, and the late launch fails instead of starting a
+		// process for its worker to kill (the path under test).
+		m, a := registered(t, agent.Config{ExecutorShutdownGracePeriod: 10 * time.Millisecond,
+			Isolation: agent.IsolationPosix})
 		held := holdLaunches(t, a)
 		m.runTask(frameworkInfo(), shellTask("slow", "sleep 60"))
 		held.waitStarted(t)

@@ -399,6 +399,7 @@ func (a *Agent) registered(streamID string, r *clusterpb.Event_Registered) {
 	}
 	if a.agentID.GetValue() != id.GetValue() {
 		a.checkpoint = checkpoint.Open(a.cfg.WorkDir, id.GetValue())
+		a.isolation.forAgent(id.GetValue(), a.log)
 	}
 	a.agentID = proto.CloneOf(id)
 	a.info.Id = proto.CloneOf(id)

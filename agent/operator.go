@@ -25,6 +25,8 @@ func (a *Agent) routes() http.Handler {
 	mux.HandleFunc(ExecutorAPIPath, a.serveExecutorAPI)
 	mux.HandleFunc("/api/v1", a.serveOperatorAPI)
 	mux.HandleFunc("/health", a.serveHealth)
+	mux.HandleFunc("/flags", a.serveFlags)
+	mux.HandleFunc("/slave(1)/flags", a.serveFlags)
 	mux.HandleFunc("/state", a.serveState)
 	mux.HandleFunc("/state.json", a.serveState)
 	mux.HandleFunc("/slave(1)/state", a.serveState)
@@ -64,7 +66,7 @@ func (a *Agent) serveState(w http.ResponseWriter, r *http.Request) {
 }
 
 // serveOperatorAPI is POST /api/v1 with the agent calls agora implements:
-// GET_HEALTH, GET_VERSION, GET_STATE, GET_FRAMEWORKS, GET_EXECUTORS,
+// GET_HEALTH, GET_FLAGS, GET_VERSION, GET_STATE, GET_FRAMEWORKS, GET_EXECUTORS,
 // GET_TASKS and GET_AGENT.
 func (a *Agent) serveOperatorAPI(w http.ResponseWriter, r *http.Request) {
 	call := &agentpb.Call{}
@@ -109,6 +111,18 @@ func (a *Agent) operatorResponse(t agentpb.Call_Type) *agentpb.Response {
 			Type:      agentpb.Response_GET_HEALTH.Enum(),
 			GetHealth: &agentpb.Response_GetHealth{Healthy: proto.Bool(true)},
 		}
+	case agentpb.Call_GET_FLAGS:
+		flags := a.flags()
+		names := make([]string, 0, len(flags))
+		for name := range flags {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		out := &agentpb.Response_GetFlags{}
+		for _, name := range names {
+			out.Flags = append(out.Flags, &mesospb.Flag{Name: proto.String(name), Value: proto.String(flags[name])})
+		}
+		return &agentpb.Response{Type: agentpb.Response_GET_FLAGS.Enum(), GetFlags: out}
 	case agentpb.Call_GET_VERSION:
 		return &agentpb.Response{
 			Type:       agentpb.Response_GET_VERSION.Enum(),
@@ -196,17 +210,20 @@ func (a *Agent) allFrameworks() []*framework {
 
 // stateDocument is the JSON of GET /state, after Mesos's agent /state.
 type stateDocument struct {
-	Version             string            `json:"version"`
-	ID                  string            `json:"id"`
-	PID                 string            `json:"pid"`
-	Hostname            string            `json:"hostname"`
-	StartTime           float64           `json:"start_time"`
-	MasterHostname      string            `json:"master_hostname,omitempty"`
-	Resources           map[string]any    `json:"resources"`
-	Attributes          map[string]any    `json:"attributes"`
-	Flags               map[string]string `json:"flags"`
-	Frameworks          []stateFramework  `json:"frameworks"`
-	CompletedFrameworks []stateFramework  `json:"completed_frameworks"`
+	Version        string            `json:"version"`
+	ID             string            `json:"id"`
+	PID            string            `json:"pid"`
+	Hostname       string            `json:"hostname"`
+	StartTime      float64           `json:"start_time"`
+	MasterHostname string            `json:"master_hostname,omitempty"`
+	Resources      map[string]any    `json:"resources"`
+	Attributes     map[string]any    `json:"attributes"`
+	Flags          map[string]string `json:"flags"`
+	// Isolation is agora's: the isolation in force and, when there is
+	// none, why (isolation.go).
+	Isolation           isolationState   `json:"isolation"`
+	Frameworks          []stateFramework `json:"frameworks"`
+	CompletedFrameworks []stateFramework `json:"completed_frameworks"`
 }
 
 type stateFramework struct {
@@ -252,24 +269,52 @@ type stateStatus struct {
 	Message   string  `json:"message,omitempty"`
 }
 
+// flags are the agent's flags as /flags, /state and GET_FLAGS report
+// them, with Mesos's names. isolation is the isolation in force, whatever
+// was asked for: under auto, cgroups/cpu,cgroups/mem or posix/cpu,posix/mem.
+func (a *Agent) flags() map[string]string {
+	return map[string]string{
+		"master":             a.cfg.Master,
+		"work_dir":           a.cfg.WorkDir,
+		"hostname":           a.cfg.Hostname,
+		"port":               strconv.Itoa(int(a.info.GetPort())),
+		"resources":          a.cfg.Resources,
+		"attributes":         a.cfg.Attributes,
+		"isolation":          a.isolation.flag,
+		"cgroups_root":       a.cfg.CgroupsRoot,
+		"cgroups_enable_cfs": strconv.FormatBool(a.cfg.CgroupsEnableCFS),
+	}
+}
+
+// serveFlags is GET /flags, Mesos's {"flags": {...}}.
+func (a *Agent) serveFlags(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeError(w, http.StatusMethodNotAllowed, "Expecting GET")
+		return
+	}
+	var flags map[string]string
+	if err := a.query(func() { flags = a.flags() }); err != nil {
+		writeError(w, http.StatusServiceUnavailable, "Agent is shutting down")
+		return
+	}
+	body, _ := json.Marshal(map[string]any{"flags": flags})
+	w.Header().Set("Content-Type", wire.MediaTypeJSON)
+	w.Write(body)
+}
+
 func (a *Agent) stateDocument() stateDocument {
 	doc := stateDocument{
-		Version:        Version,
-		ID:             a.agentID.GetValue(),
-		PID:            "slave(1)@" + a.endpoint,
-		Hostname:       a.info.GetHostname(),
-		StartTime:      float64(a.startTime.UnixNano()) / 1e9,
-		MasterHostname: a.master.info.GetHostname(),
-		Resources:      flatResources(a.info.GetResources()),
-		Attributes:     flatAttributes(a.info.GetAttributes()),
-		Flags: map[string]string{
-			"master":     a.cfg.Master,
-			"work_dir":   a.cfg.WorkDir,
-			"hostname":   a.cfg.Hostname,
-			"port":       strconv.Itoa(int(a.info.GetPort())),
-			"resources":  a.cfg.Resources,
-			"attributes": a.cfg.Attributes,
-		},
+		Version:             Version,
+		ID:                  a.agentID.GetValue(),
+		PID:                 "slave(1)@" + a.endpoint,
+		Hostname:            a.info.GetHostname(),
+		StartTime:           float64(a.startTime.UnixNano()) / 1e9,
+		MasterHostname:      a.master.info.GetHostname(),
+		Resources:           flatResources(a.info.GetResources()),
+		Attributes:          flatAttributes(a.info.GetAttributes()),
+		Flags:               a.flags(),
+		Isolation:           a.isolation.state(),
 		Frameworks:          []stateFramework{},
 		CompletedFrameworks: []stateFramework{},
 	}

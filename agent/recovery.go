@@ -206,6 +206,7 @@ func (a *Agent) recoverRun(fw *framework, rex checkpoint.Executor, ended *[]func
 			a.recoverTask(fw, ex, rt, ended)
 		}
 	}
+	a.recoverCgroup(ex) // isolation.go; destroyed with the run when it ends
 	switch {
 	case kind != customExecutor && len(ex.tasks) == 0:
 		// Every task was over and acknowledged: the run is over too.
@@ -213,6 +214,9 @@ func (a *Agent) recoverRun(fw *framework, rex checkpoint.Executor, ended *[]func
 		return nil
 	case kind != customExecutor:
 		log.Info("recovered executor", "kind", kind.String(), "tasks", len(ex.tasks))
+		if ex.cgroup != nil {
+			a.watchLimitation(fw, ex)
+		}
 		return ex
 	case rex.Process == nil:
 		log.Warn("executor was launching when the agent stopped; its tasks fail")
@@ -233,6 +237,9 @@ func (a *Agent) recoverRun(fw *framework, rex checkpoint.Executor, ended *[]func
 	// --executor_reregistration_timeout does.
 	ex.state = executorRegistering
 	a.watch(fw, ex)
+	if ex.cgroup != nil {
+		a.watchLimitation(fw, ex)
+	}
 	fwID, exID, containerID := fw.id, ex.id, ex.containerID
 	ex.registrationTimer = a.afterFunc(a.cfg.ExecutorReregistrationTimeout, func() {
 		a.registrationTimeout(fwID, exID, containerID, true)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -29,6 +30,8 @@ const agentProcessEnv = "AGORA_TEST_AGENT_PROCESS"
 type agentProcessConfig struct {
 	Master  string `json:"master"`
 	WorkDir string `json:"work_dir"`
+	// Listen is the agent's address; default 127.0.0.1:0.
+	Listen string `json:"listen,omitempty"`
 }
 
 func runAgentProcess(encoded string) int {
@@ -39,8 +42,12 @@ func runAgentProcess(encoded string) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
+	if c.Listen == "" {
+		c.Listen = "127.0.0.1:0"
+	}
 	a, err := agent.New(agent.Config{
-		Master: c.Master, WorkDir: c.WorkDir, Listen: "127.0.0.1:0",
+		Master: c.Master, WorkDir: c.WorkDir, Listen: c.Listen,
+		CgroupsRoot: testCgroupsRoot(c.WorkDir), CgroupsNested: true,
 		Resources: "cpus:2;mem:1024;disk:4096;ports:[31000-31009]",
 		// The test's executor comes back within a few seconds even on a
 		// loaded machine.
@@ -66,7 +73,14 @@ type agentProcess struct {
 
 func startAgentProcess(t *testing.T, m *testMaster, workDir string) *agentProcess {
 	t.Helper()
-	cfg, _ := json.Marshal(agentProcessConfig{Master: m.addr(), WorkDir: workDir})
+	return startAgentProcessOn(t, m, workDir, "")
+}
+
+// startAgentProcessOn starts an agent process listening on listen: an
+// agent restarted on the address its executors know.
+func startAgentProcessOn(t *testing.T, m *testMaster, workDir, listen string) *agentProcess {
+	t.Helper()
+	cfg, _ := json.Marshal(agentProcessConfig{Master: m.addr(), WorkDir: workDir, Listen: listen})
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), agentProcessEnv+"="+string(cfg), "GORACE=atexit_sleep_ms=0")
 	logs := &testLog{t: t}
@@ -247,4 +261,73 @@ func TestTasksOfFrameworksWithoutCheckpointingDieWithARestart(t *testing.T) {
 			t.Fatal("a task of a framework without checkpointing outlived the agent's restart")
 		}
 	}
+}
+
+// freeAddr is a loopback address with a port nothing listens on now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func TestCustomExecutorSurvivesTheAgentsKill(t *testing.T) {
+	m := newTestMaster(t)
+	workDir := t.TempDir()
+	listen := freeAddr(t)
+	first := startAgentProcessOn(t, m, workDir, listen)
+	m.waitRegister()
+	fw := checkpointingFramework()
+	ex := testExecutorInfo(t, "exec")
+
+	// "job" finishes when told to, which happens while the agent is down;
+	// "held" has an update the master does not acknowledge before the kill.
+	m.runTask(fw, executorTask("job", ex, "finish-file"))
+	m.waitMessages("env")
+	m.waitUpdates("job", mesospb.TaskState_TASK_RUNNING)
+	m.waitMessages("acked:job:TASK_RUNNING")
+	m.setHoldAcks(true)
+	m.runTask(fw, executorTask("held", ex, "wait"))
+	held := m.waitUpdates("held", mesospb.TaskState_TASK_RUNNING)
+	sandbox := filepath.Join(workDir, "slaves", "agent-1", "frameworks", "fw-1", "executors", "exec", "runs", "latest")
+	pid := pidIn(t, filepath.Join(sandbox, "executor.pid"))
+
+	first.kill9(t)
+	if !alive(pid) {
+		t.Fatal("the executor died with its agent")
+	}
+	// The executor cannot deliver this update until the agent is back.
+	if err := os.WriteFile(filepath.Join(sandbox, "finish-job"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m.setHoldAcks(false)
+	startAgentProcessOn(t, m, workDir, listen)
+	reg := m.waitRegister()
+	if n := len(reg.GetRegister().GetExecutors()); n != 1 {
+		t.Errorf("the re-registration lists %d executors, want the recovered one", n)
+	}
+
+	// The executor subscribed again (it sends "env" on SUBSCRIBED)...
+	m.waitMessages("env")
+	// ...and handed over the update it could not send meanwhile...
+	m.waitUpdates("job", mesospb.TaskState_TASK_FINISHED)
+	m.waitMessages("acked:job:TASK_FINISHED")
+	// ...while the agent resent the one the master had not acknowledged,
+	// the same update.
+	again := m.waitUpdates("held", mesospb.TaskState_TASK_RUNNING)
+	if string(again[0].GetUuid()) != string(held[0].GetUuid()) {
+		t.Errorf("after recovery the update of 'held' is %v, want the unacknowledged RUNNING again", again[0])
+	}
+	// (Its acknowledgement may reach the agent before the executor is
+	// back, and is then not passed on, as in Mesos.)
+	// The same executor process runs its task on; the agent still
+	// controls it.
+	if got := pidIn(t, filepath.Join(sandbox, "executor.pid")); got != pid || !alive(pid) {
+		t.Errorf("executor pid %d (alive %v), want the same process %d", got, alive(pid), pid)
+	}
+	m.killTask(fw, "held", 0)
+	m.waitUpdates("held", mesospb.TaskState_TASK_KILLED)
 }

@@ -8,6 +8,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"agora/agent/cgroups"
 	"agora/agent/containerizer"
 	"agora/agent/statusupdate"
 	mesospb "agora/api/mesos/v1"
@@ -129,6 +130,28 @@ type executor struct {
 	// pendingTermination says why the agent is ending the executor, for
 	// the updates of the tasks it leaves behind.
 	pendingTermination *termination
+
+	// cgroup isolates the run's container (isolation.go); nil without
+	// cgroups isolation. limits are the limits last applied to it, and
+	// stopWatch ends the watch for memory limitations.
+	cgroup    *cgroups.Cgroup
+	limits    cgroups.Limits
+	stopWatch context.CancelFunc
+}
+
+// cgroupProcs are the cgroup.procs files the run's processes join; none
+// without cgroups isolation.
+func (e *executor) cgroupProcs() []string {
+	if e.cgroup == nil {
+		return nil
+	}
+	return e.cgroup.ProcsFiles()
+}
+
+// limitedContainer reports whether the run's container hit a limit.
+func (e *executor) limitedContainer() bool {
+	p := e.pendingTermination
+	return p != nil && p.reason == mesospb.TaskStatus_REASON_CONTAINER_LIMITATION_MEMORY
 }
 
 // builtIn reports whether the agent runs the executor's tasks itself.
@@ -169,6 +192,9 @@ type termination struct {
 	state   mesospb.TaskState
 	reason  mesospb.TaskStatus_Reason
 	message string
+	// limited are the resources over their limit, for a container that
+	// hit one (TaskStatus.limitation).
+	limited []*mesospb.Resource
 }
 
 // task is one task on an executor.
@@ -358,6 +384,8 @@ type statusSpec struct {
 	source  mesospb.TaskStatus_Source
 	reason  *mesospb.TaskStatus_Reason // nil: none (0 is a real reason)
 	message string
+	// limited are the resources a container went over (TaskStatus.limitation).
+	limited []*mesospb.Resource
 }
 
 // newStatus creates a status update with a fresh uuid, stamped with the
@@ -377,6 +405,9 @@ func (a *Agent) newStatus(taskID *mesospb.TaskID, executorID string, spec status
 	}
 	if executorID != "" {
 		s.ExecutorId = &mesospb.ExecutorID{Value: proto.String(executorID)}
+	}
+	if len(spec.limited) > 0 {
+		s.Limitation = &mesospb.TaskResourceLimitation{Resources: spec.limited}
 	}
 	return s
 }

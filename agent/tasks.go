@@ -155,6 +155,8 @@ func (a *Agent) runOnExecutor(fw *framework, exInfo *mesospb.ExecutorInfo, l lau
 		ex.addTask(&task{info: info, record: record, queued: true})
 		a.recordTask(fw, ex, info)
 	}
+	// The container grows with the executor's tasks (isolation.go).
+	a.updateLimits(ex)
 	switch {
 	case ex.kind == defaultExecutor && ex.state == executorRunning:
 		// A task group sent to a running default executor joins it.

@@ -390,13 +390,17 @@ func (c *Cgroup) Destroy(ctx context.Context) error {
 		if err == nil || !errors.Is(err, syscall.EBUSY) {
 			return err
 		}
-		// The last processes' exit is still being accounted for.
+		// The last processes' exit is still being accounted for, or a
+		// process joined after Kill found the cgroup empty: kill again.
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("%w: %v", ErrBusy, err)
 		case <-time.After(backoff):
 		}
 		backoff = min(2*backoff, 50*time.Millisecond)
+		if err := c.Kill(ctx); err != nil {
+			return err
+		}
 	}
 }
 

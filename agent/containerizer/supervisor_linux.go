@@ -103,6 +103,11 @@ func runSupervisor(encoded string) int {
 		return fail(fmt.Errorf("%s: %w", spec.Path, err))
 	}
 	leader := cmd.Process.Pid
+	// The OOM killer is to take the task, never its supervisor, which
+	// must outlive it to kill the rest of the container and record its
+	// status; the task, started before this, keeps the score it inherited.
+	// Lowering the score needs root (CAP_SYS_RESOURCE): best effort.
+	_ = os.WriteFile("/proc/self/oom_score_adj", []byte("-1000"), 0)
 	send(supervisorReport{Started: leader})
 
 	// The reaper reaps every child, the command and the orphans reparented

@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"agora/agent"
+	"agora/agent/cgroups"
 	"agora/agent/gc"
 )
 
@@ -52,6 +53,10 @@ func runAgent(args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&cfg.GCDiskHeadroom, "gc_disk_headroom", gc.DefaultDiskHeadroom,
 		"disk headroom (0.0 to 1.0) in the sandbox age limit gc_delay * max(0, 1 - gc_disk_headroom - disk usage)")
 	durationVar(fs, &cfg.DiskWatchInterval, "disk_watch_interval", gc.DefaultDiskWatchInterval, "how often disk usage is checked")
+	fs.StringVar(&cfg.Isolation, "isolation", agent.IsolationAuto,
+		"resource isolation: auto (cgroups when the host allows, else none), "+agent.IsolationCgroups+" (required) or "+agent.IsolationPosix+" (none)")
+	fs.StringVar(&cfg.CgroupsRoot, "cgroups_root", cgroups.DefaultRoot, "root cgroup of the agent's containers (<root>/<agent id>/<container id>)")
+	fs.BoolVar(&cfg.CgroupsEnableCFS, "cgroups_enable_cfs", false, "cap containers' CPU time at their cpus with a CFS quota")
 	fs.StringVar(&loggingLevel, "logging_level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return 2
