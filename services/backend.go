@@ -11,6 +11,7 @@ import (
 	"agora/services/app"
 	"agora/services/events"
 	"agora/services/marathon"
+	"agora/services/placement"
 	"agora/services/store"
 )
 
@@ -365,11 +366,11 @@ func (e *Engine) Queue(ctx context.Context) ([]marathon.QueueItem, error) {
 			}
 			s := a.offers
 			item.ProcessedOffersSummary = marathon.OffersSummary{
-				ProcessedOffersCount:    s.Processed,
-				UnusedOffersCount:       s.Unused,
-				RejectSummaryLastOffers: funnel(s.LastProcessed, s.LastReasons),
+				ProcessedOffersCount:    s.Total.Processed,
+				UnusedOffersCount:       s.Total.Declined(),
+				RejectSummaryLastOffers: funnel(s.Last),
 			}
-			if !s.LastAt.IsZero() && s.LastUnused > 0 {
+			if !s.LastAt.IsZero() && s.Last.Declined() > 0 {
 				item.ProcessedOffersSummary.LastUnusedOfferAt = events.FormatTime(s.LastAt)
 			}
 			out = append(out, item)
@@ -378,14 +379,25 @@ func (e *Engine) Queue(ctx context.Context) ([]marathon.QueueItem, error) {
 	})
 }
 
-// funnel prints reason counts as Marathon's rejectSummary: each reason with
-// how many offers reached it and how many it declined.
-func funnel(processed int, reasons map[string]int) []marathon.DeclinedOfferStep {
+// funnel is Marathon's rejectSummaryLastOffers — each check of the offer
+// matching with how many offers reached it and how many it declined — where
+// UnfulfilledConstraint is followed by one entry per constraint
+// ("UnfulfilledConstraint hostname:UNIQUE"), so that "why is my app not
+// starting?" names the constraint.
+func funnel(r placement.Rejections) []marathon.DeclinedOfferStep {
 	out := []marathon.DeclinedOfferStep{}
-	left := processed
-	for _, k := range sortedKeys(reasons) {
-		out = append(out, marathon.DeclinedOfferStep{Reason: k, Declined: reasons[k], Processed: left})
-		left -= reasons[k]
+	for _, step := range r.Funnel() {
+		out = append(out, marathon.DeclinedOfferStep{Reason: step.Reason, Declined: step.Declined, Processed: step.Processed})
+		if step.Reason != "UnfulfilledConstraint" || step.Declined == 0 {
+			continue
+		}
+		for _, c := range r.Counts {
+			if c.Kind == placement.KindConstraint {
+				out = append(out, marathon.DeclinedOfferStep{
+					Reason: "UnfulfilledConstraint " + c.Constraint, Declined: c.Offers, Processed: step.Processed,
+				})
+			}
+		}
 	}
 	return out
 }

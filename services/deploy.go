@@ -458,12 +458,12 @@ func (e *Engine) why(a *appState) string {
 			parts = append(parts, fmt.Sprintf("launch delayed for %s after %d failure(s)",
 				a.backoff.until.Sub(e.now()).Round(time.Second), a.backoff.failures))
 		}
-		if a.offers.Processed > 0 {
+		if total := a.offers.Total; total.Processed > 0 {
 			var rs []string
-			for _, k := range sortedKeys(a.offers.Reasons) {
-				rs = append(rs, fmt.Sprintf("%s %d", k, a.offers.Reasons[k]))
+			for _, c := range total.Counts {
+				rs = append(rs, fmt.Sprintf("%s: %d", c.Reason, c.Offers))
 			}
-			parts = append(parts, fmt.Sprintf("%d offer(s) unusable of %d (%s)", a.offers.Unused, a.offers.Processed, strings.Join(rs, ", ")))
+			parts = append(parts, fmt.Sprintf("%d of %d offers unusable (%s)", total.Declined(), total.Processed, strings.Join(rs, ", ")))
 		} else {
 			parts = append(parts, "no offers received yet")
 		}

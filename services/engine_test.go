@@ -24,13 +24,13 @@ import (
 // svc is a services scheduler under test: the engine on a cluster, its REST
 // API on a loopback HTTP server.
 type svc struct {
-	t      *testing.T
+	t      testing.TB
 	URL    string
 	engine *services.Engine
 	stop   func()
 }
 
-func startServices(t *testing.T, c *testcluster.Cluster, workDir string) *svc {
+func startServices(t testing.TB, c *testcluster.Cluster, workDir string) *svc {
 	t.Helper()
 	log := slog.New(slog.DiscardHandler)
 	if os.Getenv("AGORA_TEST_LOG") == "1" {
@@ -130,7 +130,7 @@ func (s *svc) app(id string) appView {
 }
 
 // waitFor polls cond until it holds or a generous deadline passes.
-func waitFor(t *testing.T, what string, cond func() (bool, string)) {
+func waitFor(t testing.TB, what string, cond func() (bool, string)) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	last := ""

@@ -2,7 +2,6 @@ package services
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"time"
 
@@ -29,7 +28,7 @@ func (e *Engine) resourceOffers(offers []*mesospb.Offer) {
 	for _, a := range e.waitingApps(now) {
 		req := e.placementRequest(a)
 		matches, rej := round.Place(req, a.wanted)
-		a.offers.record(rej, len(offers), len(matches), now)
+		a.offers.record(rej, now)
 		for _, m := range matches {
 			in := e.newInstance(a, m, now)
 			launched = append(launched, in)
@@ -211,21 +210,10 @@ func (e *Engine) drop(in *instance) {
 }
 
 // record adds one round's rejections to the app's offer statistics.
-func (s *offerStats) record(rej placement.Rejections, offers, placed int, now time.Time) {
-	if s.Reasons == nil {
-		s.Reasons = make(map[string]int)
-	}
-	s.LastReasons = make(map[string]int)
-	for _, c := range rej.Counts {
-		s.Reasons[c.Reason.String()] += c.Offers
-		s.LastReasons[c.Reason.String()] = c.Offers
-	}
-	s.Processed += offers
-	s.LastProcessed = offers
-	s.LastUnused = rej.Declined()
-	s.Unused += s.LastUnused
+func (s *offerStats) record(rej placement.Rejections, now time.Time) {
+	s.Total.Add(rej)
+	s.Last = rej
 	s.LastAt = now
-	_ = placed
 }
 
 func compareStrings(a, b string) int {
@@ -237,5 +225,3 @@ func compareStrings(a, b string) int {
 	}
 	return 0
 }
-
-var _ = fmt.Sprint

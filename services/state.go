@@ -48,14 +48,9 @@ type appState struct {
 // offerStats is what recent offers said about an app that waits for
 // instances: why they could not take one (the first reason per offer).
 type offerStats struct {
-	Processed int            // offers looked at since the app started waiting
-	Unused    int            // of those, offers that took no instance
-	Reasons   map[string]int // reason → offers rejected for it
-	// LastProcessed, LastUnused and LastReasons are the same for the last
-	// round of offers only.
-	LastProcessed, LastUnused int
-	LastReasons               map[string]int
-	LastAt                    time.Time
+	Total  placement.Rejections // since the app started waiting
+	Last   placement.Rejections // the last round of offers
+	LastAt time.Time
 }
 
 // TaskFailure is the last failed task of an app, as Marathon reports it in

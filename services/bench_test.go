@@ -1,0 +1,89 @@
+package services_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"agora/internal/testcluster"
+)
+
+// benchResources are each agent's resources in the scale benchmarks: room
+// for 1,000 small instances on 3 agents.
+const benchResources = "cpus:64;mem:262144;disk:100000;ports:[31000-32000]"
+
+// BenchmarkScaleOneApp is Marathon's scale test shape: one app scaled from
+// 0 to 1,000 instances; the time until all of them are TASK_RUNNING (real
+// processes on 3 in-process agents). Report: seconds per 1,000.
+func BenchmarkScaleOneApp(b *testing.B) {
+	c := testcluster.Start(b, testcluster.Options{Agents: 3, AgentResources: benchResources})
+	s := startServices(b, c, b.TempDir())
+	const n = 1000
+	for i := 0; i < b.N; i++ {
+		id := fmt.Sprintf("/scale%d", i)
+		s.do("POST", "/v2/apps", fmt.Sprintf(`{"id":%q,"cmd":"sleep 3600","instances":0,"cpus":0.01,"mem":8,"portDefinitions":[]}`, id), nil)
+		s.waitDeployments()
+		start := time.Now()
+		s.do("PUT", "/v2/apps"+id, fmt.Sprintf(`{"instances":%d}`, n), nil)
+		s.waitAllRunning(n)
+		b.ReportMetric(time.Since(start).Seconds(), "s/1000-instances")
+		b.StopTimer()
+		s.do("DELETE", "/v2/apps"+id, nil, nil)
+		s.waitAllRunning(0)
+		b.StartTimer()
+	}
+}
+
+// BenchmarkDeployManyApps is Marathon's other scale test shape: 1,000
+// one-instance apps in one group, deployed at once; the time until all are
+// TASK_RUNNING.
+func BenchmarkDeployManyApps(b *testing.B) {
+	c := testcluster.Start(b, testcluster.Options{Agents: 3, AgentResources: benchResources})
+	s := startServices(b, c, b.TempDir())
+	const n = 1000
+	for i := 0; i < b.N; i++ {
+		var apps []string
+		for j := 0; j < n; j++ {
+			apps = append(apps, fmt.Sprintf(`{"id":"app%d","cmd":"sleep 3600","instances":1,"cpus":0.01,"mem":8,"portDefinitions":[]}`, j))
+		}
+		group := fmt.Sprintf(`{"id":"/many%d","apps":[%s]}`, i, strings.Join(apps, ","))
+		start := time.Now()
+		if code, _ := s.do("POST", "/v2/groups", group, nil); code != 201 {
+			b.Fatalf("POST /v2/groups: %d", code)
+		}
+		s.waitAllRunning(n)
+		b.ReportMetric(time.Since(start).Seconds(), "s/1000-apps")
+		b.StopTimer()
+		s.do("DELETE", fmt.Sprintf("/v2/groups/many%d", i), nil, nil)
+		s.waitAllRunning(0)
+		b.StartTimer()
+	}
+}
+
+// waitAllRunning waits until services reports exactly n tasks, all running.
+func (s *svc) waitAllRunning(n int) {
+	s.t.Helper()
+	waitFor(s.t, fmt.Sprintf("%d running tasks", n), func() (bool, string) {
+		var out struct {
+			Tasks []taskView `json:"tasks"`
+		}
+		s.do("GET", "/v2/tasks", nil, &out)
+		running := 0
+		for _, tk := range out.Tasks {
+			if tk.State == "TASK_RUNNING" {
+				running++
+			}
+		}
+		return running == n && len(out.Tasks) == n, fmt.Sprintf("%d of %d running", running, len(out.Tasks))
+	})
+}
+
+func (s *svc) waitDeployments() {
+	s.t.Helper()
+	waitFor(s.t, "no deployment", func() (bool, string) {
+		var deps []map[string]any
+		s.do("GET", "/v2/deployments", nil, &deps)
+		return len(deps) == 0, fmt.Sprint(deps)
+	})
+}
