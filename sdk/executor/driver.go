@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -19,6 +18,7 @@ import (
 	mesospb "agora/api/mesos/v1"
 	executorpb "agora/api/mesos/v1/executor"
 	"agora/sdk/internal/backoff"
+	"agora/sdk/internal/stream"
 	"agora/wire"
 	"agora/wire/recordio"
 )
@@ -53,7 +53,7 @@ type Driver struct {
 	own      *http.Transport
 	endpoint string
 	log      *slog.Logger
-	running  atomic.Bool
+	life     stream.Lifecycle
 
 	mu         sync.Mutex
 	subscribed bool
@@ -62,7 +62,6 @@ type Driver struct {
 	// hands them to the agent (executor API, "Disconnections").
 	unackedTasks   []*mesospb.TaskInfo
 	unackedUpdates []*executorpb.Call_Update
-	stop           context.CancelFunc
 }
 
 // New checks cfg and returns a driver for e.
@@ -97,12 +96,7 @@ func New(cfg Config, e Executor) (*Driver, error) {
 	}
 	d := &Driver{cfg: cfg, exec: e, endpoint: strings.TrimSuffix(endpoint, "/") + "/api/v1/executor",
 		log: cfg.Logger.With("component", "executor-driver", "executor_id", cfg.ExecutorID)}
-	if cfg.HTTPClient != nil {
-		d.client = cfg.HTTPClient
-	} else {
-		d.own = http.DefaultTransport.(*http.Transport).Clone()
-		d.client = &http.Client{Transport: d.own}
-	}
+	d.client, d.own = stream.Client(cfg.HTTPClient)
 	return d, nil
 }
 
@@ -110,14 +104,7 @@ func New(cfg Config, e Executor) (*Driver, error) {
 func (d *Driver) Config() Config { return d.cfg }
 
 // Stop makes Run return nil. Safe from callbacks and more than once.
-func (d *Driver) Stop() {
-	d.mu.Lock()
-	stop := d.stop
-	d.mu.Unlock()
-	if stop != nil {
-		stop()
-	}
-}
+func (d *Driver) Stop() { d.life.Stop() }
 
 // Run subscribes to the agent and delivers events until SHUTDOWN (after
 // the Shutdown callback), Stop or the end of ctx, and then returns nil.
@@ -136,18 +123,11 @@ func (d *Driver) Stop() {
 //
 // When Run returns, every goroutine it started has ended.
 func (d *Driver) Run(ctx context.Context) error {
-	if !d.running.CompareAndSwap(false, true) {
+	ctx, end, ok := d.life.Start(ctx, d.own)
+	if !ok {
 		return ErrAlreadyRunning
 	}
-	defer d.running.Store(false)
-	if d.own != nil {
-		defer d.own.CloseIdleConnections()
-	}
-	ctx, stop := context.WithCancel(ctx)
-	defer stop()
-	d.mu.Lock()
-	d.stop = stop
-	d.mu.Unlock()
+	defer end()
 
 	bo := backoff.Backoff{Min: min(100*time.Millisecond, d.cfg.SubscriptionBackoffMax), Max: d.cfg.SubscriptionBackoffMax}
 	sessions := 0
@@ -288,29 +268,17 @@ func (d *Driver) subscribe(ctx context.Context) (*http.Response, error) {
 		UnacknowledgedUpdates: append([]*executorpb.Call_Update(nil), d.unackedUpdates...),
 	}
 	d.mu.Unlock()
-	body, err := d.cfg.Codec.Marshal(call)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidConfig, err)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.endpoint, bytes.NewReader(body))
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidConfig, err)
-	}
-	req.Header.Set("Content-Type", d.cfg.Codec.MediaType())
-	req.Header.Set("Accept", d.cfg.Codec.MediaType())
-	resp, err := d.client.Do(req)
+	resp, err := stream.Post(ctx, d.client, d.endpoint, d.cfg.Codec, call, nil)
 	if err != nil {
 		return nil, fmt.Errorf("executor: subscribe: %w", err)
 	}
 	if resp.StatusCode == http.StatusOK {
 		return resp, nil
 	}
-	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
-	resp.Body.Close()
-	if resp.StatusCode >= 400 && resp.StatusCode < 500 && resp.StatusCode != http.StatusRequestTimeout && resp.StatusCode != http.StatusTooManyRequests {
-		return nil, fmt.Errorf("%w: %s: %s", ErrSubscribeRejected, resp.Status, strings.TrimSpace(string(msg)))
+	if stream.Permanent(resp.StatusCode) {
+		return nil, stream.Rejected(ErrSubscribeRejected, call.GetType(), resp)
 	}
-	return nil, fmt.Errorf("executor: subscribe: %s: %s", resp.Status, strings.TrimSpace(string(msg)))
+	return nil, fmt.Errorf("executor: subscribe: %s: %s", resp.Status, stream.Message(resp))
 }
 
 // newCall starts a call with the executor's ids. Callers hold d.mu or
@@ -411,27 +379,16 @@ func (d *Driver) send(ctx context.Context, call *executorpb.Call) error {
 	if !subscribed {
 		return fmt.Errorf("%w: %v call", ErrNotSubscribed, call.GetType())
 	}
-	body, err := d.cfg.Codec.Marshal(call)
-	if err != nil {
-		return fmt.Errorf("executor: %v call: %w", call.GetType(), err)
-	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.endpoint, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", d.cfg.Codec.MediaType())
-	req.Header.Set("Accept", d.cfg.Codec.MediaType())
-	resp, err := d.client.Do(req)
+	resp, err := stream.Post(ctx, d.client, d.endpoint, d.cfg.Codec, call, nil)
 	if err != nil {
 		return fmt.Errorf("executor: %v call: %w", call.GetType(), err)
 	}
-	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
-	resp.Body.Close()
 	if resp.StatusCode != http.StatusAccepted {
-		return fmt.Errorf("%w: %v: %s: %s", ErrCallRejected, call.GetType(), resp.Status, strings.TrimSpace(string(msg)))
+		return stream.Rejected(ErrCallRejected, call.GetType(), resp)
 	}
+	stream.Drain(resp)
 	return nil
 }
 

@@ -16,10 +16,10 @@ import (
 
 	mesospb "agora/api/mesos/v1"
 	executorpb "agora/api/mesos/v1/executor"
+	"agora/sdk/internal/fakestream"
 	"agora/sdk/internal/leakcheck"
 	"agora/sdk/internal/tcplink"
 	"agora/wire"
-	"agora/wire/recordio"
 )
 
 // fakeAgent is a scripted agent: it serves /api/v1/executor, records every
@@ -37,7 +37,8 @@ type fakeAgent struct {
 
 type agentSub struct {
 	call   *executorpb.Call
-	events chan *executorpb.Event
+	codec  wire.Codec
+	events chan []byte
 	closed chan struct{}
 	once   sync.Once
 }
@@ -46,8 +47,12 @@ func (s *agentSub) end() { s.once.Do(func() { close(s.closed) }) }
 
 func (s *agentSub) send(t *testing.T, ev *executorpb.Event) {
 	t.Helper()
+	b, err := s.codec.Marshal(ev)
+	if err != nil {
+		t.Fatalf("fake agent: encoding %v: %v", ev.GetType(), err)
+	}
 	select {
-	case s.events <- ev:
+	case s.events <- b:
 	case <-time.After(10 * time.Second):
 		t.Fatalf("%v not taken", ev.GetType())
 	}
@@ -81,7 +86,7 @@ func (a *fakeAgent) serve(w http.ResponseWriter, r *http.Request) {
 		a.calls <- call
 		return
 	}
-	sub := &agentSub{call: call, events: make(chan *executorpb.Event), closed: make(chan struct{})}
+	sub := &agentSub{call: call, codec: codec, events: make(chan []byte), closed: make(chan struct{})}
 	a.mu.Lock()
 	a.cur = sub
 	hang := a.hang
@@ -93,33 +98,19 @@ func (a *fakeAgent) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	w.Header().Set("Content-Type", codec.MediaType())
-	w.WriteHeader(http.StatusOK)
-	rw := recordio.NewWriter(w)
-	write := func(ev *executorpb.Event) bool {
-		b, err := codec.Marshal(ev)
-		return err == nil && rw.WriteRecord(b) == nil
-	}
-	if !write(&executorpb.Event{Type: executorpb.Event_SUBSCRIBED.Enum(), Subscribed: &executorpb.Event_Subscribed{
+	subscribed, err := codec.Marshal(&executorpb.Event{Type: executorpb.Event_SUBSCRIBED.Enum(), Subscribed: &executorpb.Event_Subscribed{
 		ExecutorInfo:  &mesospb.ExecutorInfo{ExecutorId: call.ExecutorId, Command: &mesospb.CommandInfo{Value: proto.String("x")}},
 		FrameworkInfo: &mesospb.FrameworkInfo{User: proto.String("u"), Name: proto.String("fw")},
 		AgentInfo:     &mesospb.AgentInfo{Hostname: proto.String("agent1")},
-	}}) {
+	}})
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	a.subs <- sub
-	for {
-		select {
-		case ev := <-sub.events:
-			if !write(ev) {
-				return
-			}
-		case <-sub.closed:
-			return
-		case <-r.Context().Done():
-			return
-		}
-	}
+	fakestream.Stream{
+		ContentType: codec.MediaType(), First: [][]byte{subscribed}, Started: func() { a.subs <- sub },
+		Next: sub.events, End: sub.closed,
+	}.Serve(w, r)
 }
 
 func (a *fakeAgent) nextSub(t *testing.T) *agentSub {

@@ -14,6 +14,7 @@ import (
 
 	mesospb "agora/api/mesos/v1"
 	"agora/sdk/executor"
+	"agora/sdk/internal/fakestream"
 	"agora/sdk/internal/jsonshape"
 	"agora/sdk/internal/leakcheck"
 	"agora/wire"
@@ -24,7 +25,7 @@ import (
 type mesosAgent struct {
 	srv      *httptest.Server
 	requests chan wireRequest
-	events   chan string
+	events   chan []byte
 	end      chan struct{}
 }
 
@@ -34,7 +35,7 @@ type wireRequest struct {
 }
 
 func newMesosAgent(t *testing.T) *mesosAgent {
-	a := &mesosAgent{requests: make(chan wireRequest, 32), events: make(chan string, 8), end: make(chan struct{}, 1)}
+	a := &mesosAgent{requests: make(chan wireRequest, 32), events: make(chan []byte, 8), end: make(chan struct{}, 1)}
 	a.srv = httptest.NewServer(http.HandlerFunc(a.serve))
 	t.Cleanup(func() {
 		select {
@@ -53,25 +54,13 @@ func (a *mesosAgent) serve(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusAccepted)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusOK)
-	record := func(s string) {
-		fmt.Fprintf(w, "%d\n%s", len(s), s)
-		w.(http.Flusher).Flush()
-	}
-	record(`{"type":"SUBSCRIBED","subscribed":{"executor_info":{"executor_id":{"value":"ex-1"},"command":{"value":"/path/to/executor"},` +
-		`"framework_id":{"value":"fw-1"}},"framework_info":{"user":"foo","name":"my_framework"},` +
-		`"agent_id":{"value":"S1"},"agent_info":{"hostname":"agenthost","port":5051}}}`)
-	for {
-		select {
-		case ev := <-a.events:
-			record(ev)
-		case <-a.end:
-			return
-		case <-r.Context().Done():
-			return
-		}
-	}
+	fakestream.Stream{
+		ContentType: "application/json",
+		First: [][]byte{[]byte(`{"type":"SUBSCRIBED","subscribed":{"executor_info":{"executor_id":{"value":"ex-1"},"command":{"value":"/path/to/executor"},` +
+			`"framework_id":{"value":"fw-1"}},"framework_info":{"user":"foo","name":"my_framework"},` +
+			`"agent_id":{"value":"S1"},"agent_info":{"hostname":"agenthost","port":5051}}}`)},
+		Next: a.events, End: a.end,
+	}.Serve(w, r)
 }
 
 func (a *mesosAgent) check(t *testing.T, name, shape string, extra ...string) {
@@ -143,15 +132,15 @@ func TestWireFormatIsMesos(t *testing.T) {
 	a.check(t, "SUBSCRIBE", `{"type": "SUBSCRIBE", "executor_id": {"value": "ex-1"}, "framework_id": {"value": "fw-1"}, "subscribe": {}}`)
 	expect("registered ex-1 on agenthost")
 
-	a.events <- `{"type":"LAUNCH","launch":{"task":{"name":"dummy-task","task_id":{"value":"t1"},"agent_id":{"value":"S1"},` +
-		`"command":{"value":"ls","arguments":["-l","/tmp"]}}}}`
+	a.events <- []byte(`{"type":"LAUNCH","launch":{"task":{"name":"dummy-task","task_id":{"value":"t1"},"agent_id":{"value":"S1"},` +
+		`"command":{"value":"ls","arguments":["-l","/tmp"]}}}}`)
 	expect("launch t1")
 	update := `{"executor_id": {"value": "ex-1"}, "framework_id": {"value": "fw-1"}, "type": "UPDATE",
 		"update": {"status": {"executor_id": {"value": "ex-1"}, "source": "SOURCE_EXECUTOR", "state": "TASK_RUNNING",
 			"task_id": {"value": "t1"}, "uuid": "<any>", "timestamp": "<any>"}}}`
 	a.check(t, "UPDATE", update)
 
-	a.events <- `{"type":"MESSAGE","message":{"data":"aGk="}}`
+	a.events <- []byte(`{"type":"MESSAGE","message":{"data":"aGk="}}`)
 	a.check(t, "MESSAGE", `{"executor_id": {"value": "ex-1"}, "framework_id": {"value": "fw-1"}, "type": "MESSAGE", "message": {"data": "ZWNobyBoaQ=="}}`)
 
 	// The agent restarts before acknowledging: the next SUBSCRIBE names
@@ -170,8 +159,8 @@ func TestWireFormatIsMesos(t *testing.T) {
 	if len(tasks) != 1 || len(updates) != 1 {
 		t.Fatalf("unacknowledged: %d tasks, %d updates", len(tasks), len(updates))
 	}
-	a.events <- fmt.Sprintf(`{"type":"ACKNOWLEDGED","acknowledged":{"task_id":{"value":"t1"},"uuid":%q}}`, base64(updates[0].GetUuid()))
-	a.events <- `{"type":"SHUTDOWN"}`
+	a.events <- fmt.Appendf(nil, `{"type":"ACKNOWLEDGED","acknowledged":{"task_id":{"value":"t1"},"uuid":%q}}`, base64(updates[0].GetUuid()))
+	a.events <- []byte(`{"type":"SHUTDOWN"}`)
 	if err := <-done; err != nil {
 		t.Fatalf("Run after SHUTDOWN: %v", err)
 	}

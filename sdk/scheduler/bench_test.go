@@ -9,7 +9,6 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	mesospb "agora/api/mesos/v1"
-	schedulerpb "agora/api/mesos/v1/scheduler"
 )
 
 // counter counts updates; it is the whole scheduler of the benchmark.
@@ -48,9 +47,14 @@ func BenchmarkStatusUpdate(b *testing.B) {
 					}
 				}
 			}()
-			events := make([]*schedulerpb.Event, b.N)
+			// Encoded beforehand: the benchmark measures the driver.
+			events := make([][]byte, b.N)
 			for i := range events {
-				events[i] = update(fmt.Sprintf("t%d", i), "a1", mesospb.TaskState_TASK_RUNNING, []byte(fmt.Sprintf("%016d", i)))
+				ev, err := codec.Marshal(update(fmt.Sprintf("t%d", i), "a1", mesospb.TaskState_TASK_RUNNING, []byte(fmt.Sprintf("%016d", i))))
+				if err != nil {
+					b.Fatal(err)
+				}
+				events[i] = ev
 			}
 			b.ResetTimer()
 			go func() {

@@ -11,6 +11,7 @@ import (
 
 	mesospb "agora/api/mesos/v1"
 	schedulerpb "agora/api/mesos/v1/scheduler"
+	"agora/sdk/internal/stream"
 )
 
 // Call sends any scheduler call with the framework id and stream id of the
@@ -31,33 +32,22 @@ func (d *Driver) Call(ctx context.Context, call *schedulerpb.Call) ([]byte, erro
 	if call.FrameworkId == nil {
 		call.FrameworkId = fid
 	}
-	body, err := d.cfg.Codec.Marshal(call)
-	if err != nil {
-		return nil, fmt.Errorf("scheduler: %v call: %w", call.GetType(), err)
-	}
 	ctx, cancel := context.WithTimeout(ctx, d.cfg.CallTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target.String(), bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", d.cfg.Codec.MediaType())
-	req.Header.Set("Accept", d.cfg.Codec.MediaType())
-	req.Header.Set("Mesos-Stream-Id", streamID)
-	resp, err := d.client.Do(req)
+	resp, err := stream.Post(ctx, d.client, target.String(), d.cfg.Codec, call, http.Header{"Mesos-Stream-Id": {streamID}})
 	if err != nil {
 		return nil, fmt.Errorf("scheduler: %v call: %w", call.GetType(), err)
 	}
 	switch {
 	case resp.StatusCode == http.StatusAccepted:
-		drain(resp)
+		stream.Drain(resp)
 		return nil, nil
 	case resp.StatusCode == http.StatusOK:
 		b, err := readAll(resp)
 		return b, err
 	case isRedirect(resp.StatusCode):
 		next, rerr := redirectTarget(target, resp)
-		drain(resp)
+		stream.Drain(resp)
 		if rerr == nil {
 			d.setLeader(next)
 		}
@@ -66,7 +56,7 @@ func (d *Driver) Call(ctx context.Context, call *schedulerpb.Call) ([]byte, erro
 		}
 		return nil, fmt.Errorf("%w: %v call redirected to %s", ErrLeaderChanged, call.GetType(), resp.Header.Get("Location"))
 	default:
-		return nil, fmt.Errorf("%w: %v: %s: %s", ErrCallRejected, call.GetType(), resp.Status, readMessage(resp))
+		return nil, stream.Rejected(ErrCallRejected, call.GetType(), resp)
 	}
 }
 

@@ -1,7 +1,6 @@
 package scheduler
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -19,6 +17,7 @@ import (
 	mesospb "agora/api/mesos/v1"
 	schedulerpb "agora/api/mesos/v1/scheduler"
 	"agora/sdk/internal/backoff"
+	"agora/sdk/internal/stream"
 	"agora/wire"
 	"agora/wire/recordio"
 )
@@ -98,8 +97,7 @@ type Driver struct {
 	master *url.URL // the configured master's scheduler endpoint
 	log    *slog.Logger
 	own    *http.Transport // the default client's transport, closed by Run
-
-	running atomic.Bool
+	life   stream.Lifecycle
 
 	mu          sync.Mutex
 	leader      *url.URL // where to send calls and the next SUBSCRIBE
@@ -107,7 +105,6 @@ type Driver struct {
 	subscribed  bool     // SUBSCRIBED received on the live stream
 	frameworkID *mesospb.FrameworkID
 	dropStream  context.CancelCauseFunc // ends the live subscription
-	stop        context.CancelFunc      // ends Run
 	reconciling bool
 	// suppressed holds the roles the framework asked not to be offered
 	// (SUPPRESS, UPDATE_FRAMEWORK); SUBSCRIBE names them again.
@@ -165,13 +162,9 @@ func New(cfg Config, sched Scheduler) (*Driver, error) {
 
 	// The driver reads redirects itself, so a copy of the user's client
 	// with redirects turned off.
-	var client http.Client
-	if cfg.HTTPClient != nil {
-		client = *cfg.HTTPClient
-	} else {
-		d.own = http.DefaultTransport.(*http.Transport).Clone()
-		client.Transport = d.own
-	}
+	base, own := stream.Client(cfg.HTTPClient)
+	client := *base
+	d.own = own
 	client.Timeout = 0 // the event stream lives as long as it lives
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	d.client = &client
@@ -233,14 +226,7 @@ func (d *Driver) Store() TaskStore { return d.cfg.Store }
 // Stop makes Run return (without tearing the framework down: the master
 // keeps its tasks for its failover_timeout). It is safe to call from a
 // callback and more than once.
-func (d *Driver) Stop() {
-	d.mu.Lock()
-	stop := d.stop
-	d.mu.Unlock()
-	if stop != nil {
-		stop()
-	}
-}
+func (d *Driver) Stop() { d.life.Stop() }
 
 // Run subscribes and delivers events until ctx is done, Stop or Teardown
 // is called (it then returns nil), or a fatal error: the master refused
@@ -249,18 +235,11 @@ func (d *Driver) Stop() {
 // fatal: Run subscribes again with backoff, keeping the framework id. When
 // Run returns, every goroutine it started has ended.
 func (d *Driver) Run(ctx context.Context) error {
-	if !d.running.CompareAndSwap(false, true) {
+	ctx, end, ok := d.life.Start(ctx, d.own)
+	if !ok {
 		return ErrAlreadyRunning
 	}
-	defer d.running.Store(false)
-	if d.own != nil {
-		defer d.own.CloseIdleConnections()
-	}
-	ctx, stop := context.WithCancel(ctx)
-	defer stop()
-	d.mu.Lock()
-	d.stop = stop
-	d.mu.Unlock()
+	defer end()
 
 	bo := backoff.Backoff{Min: d.cfg.MinBackoff, Max: d.cfg.MaxBackoff}
 	sessions := 0
@@ -366,18 +345,8 @@ func (d *Driver) subscribe(ctx context.Context) (*http.Response, error) {
 		Subscribe: &schedulerpb.Call_Subscribe{FrameworkInfo: info, SuppressedRoles: suppressed},
 	}
 	call.FrameworkId = info.GetId()
-	body, err := d.cfg.Codec.Marshal(call)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidConfig, err)
-	}
 	for range maxRedirects {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, target.String(), bytes.NewReader(body))
-		if err != nil {
-			return nil, err
-		}
-		req.Header.Set("Content-Type", d.cfg.Codec.MediaType())
-		req.Header.Set("Accept", d.cfg.Codec.MediaType())
-		resp, err := d.client.Do(req)
+		resp, err := stream.Post(ctx, d.client, target.String(), d.cfg.Codec, call, nil)
 		if err != nil {
 			// The leader we knew may be gone: next time start over at
 			// the configured master, which knows the new one.
@@ -390,7 +359,7 @@ func (d *Driver) subscribe(ctx context.Context) (*http.Response, error) {
 			return resp, nil
 		case isRedirect(resp.StatusCode):
 			next, err := redirectTarget(target, resp)
-			drain(resp)
+			stream.Drain(resp)
 			if err != nil {
 				return nil, err
 			}
@@ -398,8 +367,8 @@ func (d *Driver) subscribe(ctx context.Context) (*http.Response, error) {
 			target = next
 			continue
 		default:
-			msg := readMessage(resp)
-			if resp.StatusCode >= 400 && resp.StatusCode < 500 && resp.StatusCode != http.StatusRequestTimeout && resp.StatusCode != http.StatusTooManyRequests {
+			msg := stream.Message(resp)
+			if stream.Permanent(resp.StatusCode) {
 				return nil, fmt.Errorf("%w: %s: %s", ErrSubscribeRejected, resp.Status, msg)
 			}
 			// 503 (no leader elected yet) and other server errors pass.
@@ -572,15 +541,4 @@ func (q *eventQueue) pop() (*schedulerpb.Event, error) {
 	q.events[0] = nil
 	q.events = q.events[1:]
 	return ev, nil
-}
-
-func drain(resp *http.Response) {
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	resp.Body.Close()
-}
-
-func readMessage(resp *http.Response) string {
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
-	resp.Body.Close()
-	return strings.TrimSpace(string(b))
 }

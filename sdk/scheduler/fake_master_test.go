@@ -14,8 +14,8 @@ import (
 
 	mesospb "agora/api/mesos/v1"
 	schedulerpb "agora/api/mesos/v1/scheduler"
+	"agora/sdk/internal/fakestream"
 	"agora/wire"
-	"agora/wire/recordio"
 )
 
 // fakeMaster is a scripted Mesos master for the driver's edge cases: it
@@ -45,7 +45,8 @@ type fakeMaster struct {
 type fakeSub struct {
 	call     *schedulerpb.Call
 	streamID string
-	events   chan *schedulerpb.Event
+	codec    wire.Codec
+	events   chan []byte
 	closed   chan struct{} // close to end the stream
 	done     chan struct{} // closed when the handler returned
 	once     sync.Once
@@ -55,8 +56,12 @@ func (s *fakeSub) end() { s.once.Do(func() { close(s.closed) }) }
 
 func (s *fakeSub) send(t testing.TB, ev *schedulerpb.Event) {
 	t.Helper()
+	b, err := s.codec.Marshal(ev)
+	if err != nil {
+		t.Fatalf("fake master: encoding %v: %v", ev.GetType(), err)
+	}
 	select {
-	case s.events <- ev:
+	case s.events <- b:
 	case <-s.done:
 		t.Fatalf("stream %s ended before %v could be sent", s.streamID, ev.GetType())
 	case <-time.After(10 * time.Second):
@@ -130,7 +135,8 @@ func (f *fakeMaster) serve(w http.ResponseWriter, r *http.Request) {
 	sub := &fakeSub{
 		call:     call,
 		streamID: fmt.Sprintf("stream-%d", len(f.subscribes)),
-		events:   make(chan *schedulerpb.Event),
+		codec:    codec,
+		events:   make(chan []byte),
 		closed:   make(chan struct{}),
 		done:     make(chan struct{}),
 	}
@@ -146,41 +152,23 @@ func (f *fakeMaster) serve(w http.ResponseWriter, r *http.Request) {
 	if fid == nil {
 		fid = &mesospb.FrameworkID{Value: proto.String("fw-1")}
 	}
-	w.Header().Set("Content-Type", codec.MediaType())
-	w.Header().Set("Mesos-Stream-Id", sub.streamID)
-	w.WriteHeader(http.StatusOK)
-	rw := recordio.NewWriter(w)
-	write := func(ev *schedulerpb.Event) bool {
-		b, err := codec.Marshal(ev)
-		if err != nil {
-			f.t.Errorf("fake master: encoding %v: %v", ev.GetType(), err)
-			return false
-		}
-		return rw.WriteRecord(b) == nil
-	}
-	if !write(&schedulerpb.Event{
+	subscribed, err := codec.Marshal(&schedulerpb.Event{
 		Type: schedulerpb.Event_SUBSCRIBED.Enum(),
 		Subscribed: &schedulerpb.Event_Subscribed{
 			FrameworkId:              fid,
 			HeartbeatIntervalSeconds: proto.Float64(heartbeat),
 			MasterInfo:               &mesospb.MasterInfo{Id: proto.String("m"), Ip: proto.Uint32(0x7f000001), Port: proto.Uint32(5050)},
 		},
-	}) {
+	})
+	if err != nil {
+		f.t.Errorf("fake master: encoding SUBSCRIBED: %v", err)
 		return
 	}
-	f.subs <- sub
-	for {
-		select {
-		case ev := <-sub.events:
-			if !write(ev) {
-				return
-			}
-		case <-sub.closed:
-			return
-		case <-r.Context().Done():
-			return
-		}
-	}
+	fakestream.Stream{
+		ContentType: codec.MediaType(), Header: http.Header{"Mesos-Stream-Id": {sub.streamID}},
+		First: [][]byte{subscribed}, Started: func() { f.subs <- sub },
+		Next: sub.events, End: sub.closed,
+	}.Serve(w, r)
 }
 
 // nextSub waits for the next subscription.

@@ -16,6 +16,7 @@ import (
 
 	mesospb "agora/api/mesos/v1"
 	schedulerpb "agora/api/mesos/v1/scheduler"
+	"agora/sdk/internal/fakestream"
 	"agora/sdk/internal/jsonshape"
 	"agora/sdk/internal/leakcheck"
 	"agora/sdk/scheduler"
@@ -30,7 +31,7 @@ type mesosMaster struct {
 	requests chan wireRequest
 	mu       sync.Mutex
 	streams  int
-	events   chan string // JSON events for the live stream
+	events   chan []byte // JSON events for the live stream
 	end      chan struct{}
 }
 
@@ -40,7 +41,7 @@ type wireRequest struct {
 }
 
 func newMesosMaster(t *testing.T) *mesosMaster {
-	m := &mesosMaster{requests: make(chan wireRequest, 32), events: make(chan string, 8), end: make(chan struct{}, 1)}
+	m := &mesosMaster{requests: make(chan wireRequest, 32), events: make(chan []byte, 8), end: make(chan struct{}, 1)}
 	m.srv = httptest.NewServer(http.HandlerFunc(m.serve))
 	t.Cleanup(func() {
 		select {
@@ -63,24 +64,11 @@ func (m *mesosMaster) serve(w http.ResponseWriter, r *http.Request) {
 	m.streams++
 	id := fmt.Sprintf("130ae4e3-6b13-4ef4-baa9-%012d", m.streams)
 	m.mu.Unlock()
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Mesos-Stream-Id", id)
-	w.WriteHeader(http.StatusOK)
-	record := func(s string) {
-		fmt.Fprintf(w, "%d\n%s", len(s), s)
-		w.(http.Flusher).Flush()
-	}
-	record(`{"type":"SUBSCRIBED","subscribed":{"framework_id":{"value":"fw-1"},"heartbeat_interval_seconds":15}}`)
-	for {
-		select {
-		case ev := <-m.events:
-			record(ev)
-		case <-m.end:
-			return
-		case <-r.Context().Done():
-			return
-		}
-	}
+	fakestream.Stream{
+		ContentType: "application/json", Header: http.Header{"Mesos-Stream-Id": {id}},
+		First: [][]byte{[]byte(`{"type":"SUBSCRIBED","subscribed":{"framework_id":{"value":"fw-1"},"heartbeat_interval_seconds":15}}`)},
+		Next:  m.events, End: m.end,
+	}.Serve(w, r)
 }
 
 func (m *mesosMaster) next(t *testing.T) wireRequest {
@@ -166,11 +154,11 @@ func TestWireFormatIsMesos(t *testing.T) {
 	// ACCEPT launches a task with a command executor. (The example in
 	// docs/scheduler-http-api.md drops a level: Event.offers is an Offers
 	// message holding the list, and that is what masters send.)
-	m.events <- `{"type":"OFFERS","offers":{"offers":[{"allocation_info":{"role":"test1"},"id":{"value":"O12"},"framework_id":{"value":"fw-1"},` +
+	m.events <- []byte(`{"type":"OFFERS","offers":{"offers":[{"allocation_info":{"role":"test1"},"id":{"value":"O12"},"framework_id":{"value":"fw-1"},` +
 		`"agent_id":{"value":"S1233"},"hostname":"agent.host","resources":[` +
 		`{"allocation_info":{"role":"test1"},"name":"cpus","type":"SCALAR","scalar":{"value":2},"role":"*"},` +
 		`{"allocation_info":{"role":"test1"},"name":"mem","type":"SCALAR","scalar":{"value":512},"role":"*"}],` +
-		`"attributes":[{"name":"os","type":"TEXT","text":{"value":"ubuntu16.04"}}],"executor_ids":[{"value":"my-executor"}]}]}}`
+		`"attributes":[{"name":"os","type":"TEXT","text":{"value":"ubuntu16.04"}}],"executor_ids":[{"value":"my-executor"}]}]}}`)
 	call("ACCEPT", `{
 		"framework_id": {"value": "fw-1"},
 		"type": "ACCEPT",
@@ -188,9 +176,9 @@ func TestWireFormatIsMesos(t *testing.T) {
 	}`)
 
 	// An UPDATE with a uuid is acknowledged with the uuid in base64.
-	m.events <- `{"type":"UPDATE","update":{"status":{"task_id":{"value":"my-task"},"state":"TASK_RUNNING",` +
+	m.events <- []byte(`{"type":"UPDATE","update":{"status":{"task_id":{"value":"my-task"},"state":"TASK_RUNNING",` +
 		`"source":"SOURCE_EXECUTOR","agent_id":{"value":"S1233"},"executor_id":{"value":"my-executor"},` +
-		`"uuid":"ZDQwZjNmM2UtYmJlMy00NA==","timestamp":1.5e9}}}`
+		`"uuid":"ZDQwZjNmM2UtYmJlMy00NA==","timestamp":1.5e9}}}`)
 	if st := <-updates; st.GetState() != mesospb.TaskState_TASK_RUNNING || len(st.GetUuid()) != 16 {
 		t.Fatalf("StatusUpdate %v", st)
 	}
