@@ -101,6 +101,9 @@ func (e *Engine) startDeploymentWith(changes []change, force bool, groupDeps fun
 		default:
 			def.VersionInfo = &app.VersionInfo{LastScalingAt: version, LastConfigChangeAt: configVersion(prev)}
 		}
+		if prev != nil {
+			app.ReuseServicePorts(def, prev)
+		}
 		if err := app.AssignServicePorts(def, e.servicePortUsed(def.ID), e.cfg.ServicePortMin, e.cfg.ServicePortMax); err != nil {
 			return nil, fmt.Errorf("%w: %s: %v", marathon.ErrConflict, def.ID, err)
 		}

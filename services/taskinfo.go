@@ -2,7 +2,6 @@ package services
 
 import (
 	"math"
-	"strconv"
 	"strings"
 
 	mesospb "agora/api/mesos/v1"
@@ -86,52 +85,15 @@ func taskName(id string) string {
 	return strings.Join(parts, ".")
 }
 
-// environment is the task's environment: the app's env, then what Marathon
-// adds (ports, host, app id and version, task id, resources) and agora's
-// instance index.
+// environment is the task's environment as Marathon builds it (app.TaskEnv),
+// in a stable order.
 func environment(a *app.App, taskID string, index int, s slot) []*mesospb.Environment_Variable {
-	env := make(map[string]string, len(a.Env)+12)
-	for k, v := range a.Env {
-		env[k] = v
-	}
-	ports := make([]string, len(s.HostPorts))
-	for i, p := range s.HostPorts {
-		ports[i] = strconv.Itoa(p)
-		env["PORT"+strconv.Itoa(i)] = ports[i]
-		if i < len(a.PortDefinitions) && a.PortDefinitions[i].Name != "" {
-			env["PORT_"+envName(a.PortDefinitions[i].Name)] = ports[i]
-		}
-	}
-	if len(ports) > 0 {
-		env["PORT"] = ports[0]
-		env["PORTS"] = strings.Join(ports, ",")
-	}
-	env["HOST"] = s.Hostname
-	env["MARATHON_APP_ID"] = a.ID
-	env["MARATHON_APP_VERSION"] = a.Version
-	env["MARATHON_APP_RESOURCE_CPUS"] = formatFloat(a.CPUs)
-	env["MARATHON_APP_RESOURCE_MEM"] = formatFloat(a.Mem)
-	env["MARATHON_APP_RESOURCE_DISK"] = formatFloat(a.Disk)
-	env["MARATHON_APP_RESOURCE_GPUS"] = strconv.Itoa(a.GPUs)
-	env["MESOS_TASK_ID"] = taskID
-	env["AGORA_INSTANCE_INDEX"] = strconv.Itoa(index)
+	env := app.TaskEnv(a, taskID, s.Hostname, s.HostPorts, index)
 	out := make([]*mesospb.Environment_Variable, 0, len(env))
 	for _, k := range sortedKeys(env) {
 		out = append(out, &mesospb.Environment_Variable{Name: proto.String(k), Value: proto.String(env[k])})
 	}
 	return out
-}
-
-// envName turns a port name into the suffix of its PORT_ variable, as
-// Marathon does: upper case, anything but letters, digits and '_' → '_'.
-func envName(name string) string {
-	b := []byte(strings.ToUpper(name))
-	for i, c := range b {
-		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
-			b[i] = '_'
-		}
-	}
-	return string(b)
 }
 
 // healthCheck turns the app's first health check into the agent's. Mesos
@@ -193,5 +155,3 @@ func optString(s string) *string {
 	}
 	return proto.String(s)
 }
-
-func formatFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
