@@ -95,11 +95,6 @@ func (e *Engine) converge(a *appState) {
 			e.forget(in)
 		}
 	}
-	if a.active != nil && len(a.active.HealthChecks) > 0 {
-		for _, id := range plan.Unhealthy(t, e.killWorthy(a, cur, now)) {
-			e.kill(a.instances[id], now, "unhealthy")
-		}
-	}
 	if step.Launch > 0 && a.wanted == 0 {
 		a.waitingSince = now
 		a.offers = offerStats{}
@@ -107,6 +102,16 @@ func (e *Engine) converge(a *appState) {
 	}
 	a.wanted = step.Launch
 	a.waiting = step.Waiting
+	if a.active != nil && len(a.active.HealthChecks) > 0 {
+		// Launches waiting for an offer are replacements in flight too.
+		worthy := e.killWorthy(a, current(a), now)
+		for range a.wanted {
+			worthy = append(worthy, plan.Instance{State: plan.Scheduled})
+		}
+		for _, id := range plan.Unhealthy(t, worthy) {
+			e.kill(a.instances[id], now, "unhealthy")
+		}
+	}
 }
 
 // settled reports whether a's instances are what its active definition
