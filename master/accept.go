@@ -271,6 +271,9 @@ func (l *launch) validateTask(info *mesospb.TaskInfo, exec *mesospb.ExecutorInfo
 	if kp := info.GetKillPolicy(); kp != nil && kp.GetGracePeriod().GetNanoseconds() < 0 {
 		return "", resources.Resources{}, fmt.Errorf("Task's 'kill_policy.grace_period' must be non-negative")
 	}
+	if err := validateHealthCheck(info); err != nil { // validate_health.go
+		return "", resources.Resources{}, err
+	}
 	role, need, err := l.allocated(info.GetResources(), "Task")
 	if err != nil {
 		return "", resources.Resources{}, err
@@ -434,6 +437,7 @@ func sameExecutor(a, b *mesospb.ExecutorInfo) bool {
 // refuseTask answers a task the master will not launch with a
 // master-generated update (no uuid, nothing to acknowledge).
 func (m *Master) refuseTask(fw *framework, info *mesospb.TaskInfo, state mesospb.TaskState, reason mesospb.TaskStatus_Reason, msg string) {
+	m.countTerminal(state)
 	m.log.Info("refusing task", "framework", fw.id, "task", info.GetTaskId().GetValue(), "state", state.String(), "reason", msg)
 	st := &mesospb.TaskStatus{
 		TaskId:    info.GetTaskId(),
