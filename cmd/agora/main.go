@@ -32,6 +32,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runDev(args[1:], stdout, stderr)
 	case "services":
 		return runServices(args[1:], stdout, stderr)
+	case "app":
+		return runApp(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout)
 		return 0
@@ -50,6 +52,7 @@ commands:
   agent     run an agent (port 5051)
   master    run a master (Mesos v1 scheduler and operator APIs, port 5050)
   services  run the services scheduler (Marathon's REST API, port 8080)
+  app       deploy, list, show, scale, restart, remove apps; see why one waits
   version   print the agora version
   help      show this text
 `)
