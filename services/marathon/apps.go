@@ -142,9 +142,30 @@ func (h *handler) listApps(w http.ResponseWriter, r *http.Request) {
 		}
 		list = append(list, appView{s, embed})
 	}
-	writeJSON(w, http.StatusOK, struct {
-		Apps []appView `json:"apps"`
-	}{list})
+	writeAppList(w, "apps", list)
+}
+
+// writeAppList answers {"<key>": [apps...]}. The apps are encoded one by one and
+// written as they are: going through json.Marshal of the whole list would compact every
+// app's JSON a second time, which was a third of the time of a 1,000-app listing.
+func writeAppList(w http.ResponseWriter, key string, list []appView) {
+	var buf bytes.Buffer
+	buf.WriteString(`{"` + key + `":[`)
+	for i, v := range list {
+		data, err := v.MarshalJSON()
+		if err != nil {
+			writeMessage(w, http.StatusInternalServerError, "encoding the answer: "+err.Error())
+			return
+		}
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.Write(data)
+	}
+	buf.WriteString("]}")
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	w.Write(buf.Bytes())
 }
 
 // groupApps serves GET /v2/apps/{group}/*: the apps of a group and its subgroups.
@@ -166,7 +187,7 @@ func (h *handler) groupApps(w http.ResponseWriter, r *http.Request, group string
 			list = append(list, appView{s, embed})
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string][]appView{"*": list})
+	writeAppList(w, "*", list)
 }
 
 // showApp serves GET /v2/apps/{id}: {"app": ...} with counts, tasks, the last task
@@ -425,13 +446,13 @@ type appView struct {
 }
 
 func (v appView) MarshalJSON() ([]byte, error) {
-	data, err := json.Marshal(v.s.App)
+	data, err := marshal(v.s.App)
 	if err != nil {
 		return nil, err
 	}
 	var extra []byte
 	add := func(key string, val any) error {
-		b, err := json.Marshal(val)
+		b, err := marshal(val)
 		if err != nil {
 			return err
 		}

@@ -188,8 +188,13 @@ func (f *Backend) store(a *app.App) {
 }
 
 func (f *Backend) status(a *app.App, embed marathon.Embed) marathon.AppStatus {
+	return f.statusOf(a, embed, f.tasks)
+}
+
+// statusOf builds an app's status from tasks (all tasks, or the app's own).
+func (f *Backend) statusOf(a *app.App, embed marathon.Embed, tasks []marathon.Task) marathon.AppStatus {
 	s := marathon.AppStatus{App: a.Clone(), LastTaskFailure: f.failure[a.ID]}
-	for _, t := range f.tasks {
+	for _, t := range tasks {
 		if t.AppID != a.ID {
 			continue
 		}
@@ -218,9 +223,13 @@ func (f *Backend) Apps(ctx context.Context, embed marathon.Embed) ([]marathon.Ap
 		return nil, f.err
 	}
 	f.lastEmbed = embed
+	byApp := map[string][]marathon.Task{}
+	for _, t := range f.tasks {
+		byApp[t.AppID] = append(byApp[t.AppID], t)
+	}
 	var out []marathon.AppStatus
 	for _, id := range f.sortedIDs() {
-		out = append(out, f.status(f.apps[id], embed))
+		out = append(out, f.statusOf(f.apps[id], embed, byApp[id]))
 	}
 	return out, nil
 }
