@@ -58,6 +58,9 @@ func (m *Master) handleAgentCall(call *clusterpb.Call, streamID string) error {
 		return httpErrorf(http.StatusForbidden, "Stream id %q is not the agent's current stream; register again", streamID)
 	}
 	a.lastSeen = time.Now()
+	if name, ok := agentCallCounters[call.GetType()]; ok {
+		m.count(name)
+	}
 	switch call.GetType() {
 	case clusterpb.Call_HEARTBEAT:
 	case clusterpb.Call_UPDATE:
@@ -67,6 +70,7 @@ func (m *Master) handleAgentCall(call *clusterpb.Call, streamID string) error {
 		if err := validUUID(call.GetUpdate().GetStatus().GetUuid()); err != nil {
 			return httpErrorf(http.StatusBadRequest, "'update.status.uuid': %v", err)
 		}
+		m.count("master/valid_status_updates")
 		m.statusUpdate(a, call.GetUpdate())
 	case clusterpb.Call_MESSAGE:
 		if call.Message == nil {
@@ -141,6 +145,8 @@ func (m *Master) register(codec wire.Codec, reg *clusterpb.Call_Register) (*wire
 		}
 		a = &agent{id: id, registered: now, tasks: map[string]map[string]*task{}}
 		m.agents[id] = a
+		m.count("master/messages_register_slave")
+		m.count("master/slave_registrations")
 		m.log.Info("agent registered", "agent", id, "hostname", info.GetHostname(), "endpoint", reg.GetEndpoint(), "resources", total.String())
 	} else {
 		if a.stream != nil {
@@ -148,6 +154,8 @@ func (m *Master) register(codec wire.Codec, reg *clusterpb.Call_Register) (*wire
 		}
 		m.rescindOffersOn(a, now)
 		m.logAllocErr(m.alloc.RemoveAgent(id))
+		m.count("master/messages_reregister_slave")
+		m.count("master/slave_reregistrations")
 		m.log.Info("agent re-registered", "agent", id, "hostname", info.GetHostname(), "was_unreachable", !a.reachable())
 	}
 	if info.Port == nil {
@@ -286,6 +294,7 @@ func (m *Master) reconcileAgentTasks(a *agent, reg *clusterpb.Call_Register, was
 					"Task is unknown to agent "+a.info.GetHostname()+" after it re-registered; its launch was lost")
 			}
 			t.record(st)
+			m.countTerminal(st.GetState())
 			m.sendMasterUpdate(fw, st)
 			t.recovered = true
 			m.retireTask(fw, t)
@@ -371,6 +380,8 @@ func (m *Master) markUnreachable(a *agent, now time.Time) {
 		a.stream = nil
 	}
 	a.unreachableSince = now
+	m.count("master/slave_unreachable_scheduled")
+	m.count("master/slave_unreachable_completed")
 	m.rescindOffersOn(a, now)
 	m.logAllocErr(m.alloc.RemoveAgent(a.id))
 	unreachableTime := &mesospb.TimeInfo{Nanoseconds: ptr(now.UnixNano())}
@@ -384,6 +395,7 @@ func (m *Master) markUnreachable(a *agent, now time.Time) {
 				"Agent "+a.info.GetHostname()+" is unreachable")
 			st.UnreachableTime = unreachableTime
 			t.record(st)
+			m.countTerminal(st.GetState())
 			t.recovered = true // the agent left the allocator with them
 			if fw != nil {
 				m.sendMasterUpdate(fw, st)
@@ -403,8 +415,10 @@ func (m *Master) markUnreachable(a *agent, now time.Time) {
 func (m *Master) executorMessage(a *agent, msg *clusterpb.Call_Message) {
 	fw := m.frameworks[msg.GetFrameworkId().GetValue()]
 	if fw == nil {
+		m.count("master/invalid_executor_to_framework_messages")
 		return
 	}
+	m.count("master/valid_executor_to_framework_messages")
 	m.sendToFramework(fw, &schedulerpb.Event{
 		Type: schedulerpb.Event_MESSAGE.Enum(),
 		Message: &schedulerpb.Event_Message{

@@ -52,6 +52,11 @@ func (m *Master) subscribe(codec wire.Codec, sub *schedulerpb.Call_Subscribe) (*
 	info := proto.Clone(sub.GetFrameworkInfo()).(*mesospb.FrameworkInfo)
 	stream := newEventStream(codec, heartbeatEvent, m.cfg.HeartbeatInterval)
 	id := info.GetId().GetValue()
+	if id == "" {
+		m.count("master/messages_register_framework")
+	} else {
+		m.count("master/messages_reregister_framework")
+	}
 
 	if old := m.removedFws[id]; old != nil {
 		stream.Send(errorEvent("Framework has been removed"))
@@ -160,6 +165,7 @@ func (m *Master) removeFramework(fw *framework, why string) {
 		if !isTerminal(t.state()) {
 			st := masterStatus(t, mesospb.TaskState_TASK_KILLED, mesospb.TaskStatus_REASON_FRAMEWORK_REMOVED, "Framework "+fw.id+" removed")
 			t.record(st)
+			m.countTerminal(st.GetState())
 		}
 		if a := m.agents[t.agentID()]; a != nil {
 			a.removeTask(t)
@@ -248,8 +254,10 @@ func (m *Master) frameworkMessage(fw *framework, msg *schedulerpb.Call_Message) 
 	if a == nil || a.stream == nil {
 		m.log.Warn("dropping framework message to an unknown or disconnected agent",
 			"framework", fw.id, "agent", msg.GetAgentId().GetValue())
+		m.count("master/invalid_framework_to_executor_messages")
 		return
 	}
+	m.count("master/valid_framework_to_executor_messages")
 	m.sendToAgent(a, &clusterpb.Event{
 		Type: clusterpb.Event_MESSAGE.Enum(),
 		Message: &clusterpb.Event_Message{

@@ -109,6 +109,9 @@ type Master struct {
 	// registry keeps what operators set; state is its current content.
 	registry registry.Store
 	state    registry.State
+
+	// metrics are the counters and timers of /metrics/snapshot.
+	metrics metrics
 }
 
 // ErrStopped is returned by calls made after the master stopped.
@@ -146,6 +149,7 @@ func New(cfg Config) (*Master, error) {
 		agents:     map[string]*agent{},
 		goneAgents: map[string]bool{},
 		offers:     map[string]*offer{},
+		metrics:    newMetrics(),
 	}
 	alloc, err := allocator.New(allocator.Options{Weights: cfg.Weights})
 	if err != nil {
@@ -192,6 +196,9 @@ func (m *Master) Run(ctx context.Context) error {
 	for {
 		if m.allocPending {
 			m.allocPending = false
+			if m.metrics.allocationDue.IsZero() {
+				m.metrics.allocationDue = time.Now()
+			}
 			soon.Reset(10 * time.Millisecond)
 		}
 		select {
@@ -200,16 +207,31 @@ func (m *Master) Run(ctx context.Context) error {
 			return nil
 		case f := <-m.actions:
 			f()
-		case <-allocTick.C:
-			m.allocate(time.Now())
+		case due := <-allocTick.C:
+			m.runAllocation(due)
 		case <-soon.C:
-			m.allocate(time.Now())
+			m.runAllocation(m.metrics.allocationDue)
 		case now := <-sweep.C:
 			m.expireOffers(now)
 			m.expireFrameworks(now)
 			m.checkAgentHealth(now)
 		}
 	}
+}
+
+// runAllocation runs an allocation round that was due at due, timing it
+// for allocator/mesos/allocation_run_ms and allocation_run_latency_ms.
+func (m *Master) runAllocation(due time.Time) {
+	start := time.Now()
+	if due.IsZero() || due.After(start) {
+		due = start
+	}
+	m.metrics.allocationDue = time.Time{}
+	m.allocate(start)
+	end := time.Now()
+	m.count("allocator/mesos/allocation_runs")
+	m.metrics.allocationRun.record(end, end.Sub(start))
+	m.metrics.allocationLag.record(end, start.Sub(due))
 }
 
 func (m *Master) sweepInterval() time.Duration {
@@ -276,6 +298,7 @@ func (m *Master) Handler() http.Handler {
 	mux.HandleFunc("/roles", m.serveRoles)
 	mux.HandleFunc("/master/roles", m.serveRoles)
 	mux.HandleFunc("/allocator/explain", m.serveExplain)
+	mux.HandleFunc("/metrics/snapshot", m.serveMetrics)
 	return mux
 }
 

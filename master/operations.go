@@ -98,16 +98,20 @@ func (m *Master) acknowledgeOperationStatus(fw *framework, ack *schedulerpb.Call
 	op := fw.operations[id]
 	switch {
 	case op == nil:
+		m.count("master/invalid_operation_status_update_acknowledgements")
 		m.log.Warn("acknowledgement of an unknown operation", "framework", fw.id, "operation_id", id)
 	case op.agentID != ack.GetAgentId().GetValue():
+		m.count("master/invalid_operation_status_update_acknowledgements")
 		m.log.Warn("acknowledgement of an operation on another agent", "framework", fw.id, "operation_id", id,
 			"agent", ack.GetAgentId().GetValue(), "operation_agent", op.agentID)
 	case !bytes.Equal(op.status.GetUuid().GetValue(), ack.GetUuid()):
+		m.count("master/invalid_operation_status_update_acknowledgements")
 		m.log.Warn("acknowledgement of an operation status that is not the latest", "framework", fw.id, "operation_id", id)
 	default:
 		// Every status the master sends with a uuid is terminal
 		// (OPERATION_FINISHED): once acknowledged, the operation is
 		// forgotten, as Mesos removes it.
+		m.count("master/valid_operation_status_update_acknowledgements")
 		delete(fw.operations, id)
 	}
 }

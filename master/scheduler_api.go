@@ -148,6 +148,9 @@ func (m *Master) checkFrameworkCall(frameworkID, streamID string) (*framework, e
 // master's goroutine. It returns the HTTP status and, for the calls that have
 // one, the response body.
 func (m *Master) handleSchedulerCall(fw *framework, call *schedulerpb.Call) (int, proto.Message, error) {
+	if name, ok := schedulerCallCounters[call.GetType()]; ok {
+		m.count(name)
+	}
 	switch call.GetType() {
 	case schedulerpb.Call_TEARDOWN:
 		m.removeFramework(fw, "framework sent TEARDOWN")

@@ -125,6 +125,9 @@ func TestStaticReservationsGoToTheSingularRole(t *testing.T) {
 	task.Resources[1].Role = proto.String("web")
 	web.MustCall(t, launch([]*mesospb.Offer{o}, task))
 	web.WaitState(t, "on-reserved", mesospb.TaskState_TASK_FINISHED)
+	// With role web gone, its reservation is free and still offered to
+	// nobody else.
+	web.MustCall(t, &schedulerpb.Call{Type: schedulerpb.Call_TEARDOWN.Enum()})
 
 	other := testcluster.Subscribe(t, c.MasterURL, wire.JSON, testcluster.DefaultFrameworkInfo("other"))
 	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); {

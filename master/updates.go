@@ -91,6 +91,7 @@ func (m *Master) statusUpdate(a *agent, u *clusterpb.Call_Update) {
 		t.pb.Statuses = appendBounded(t.pb.Statuses, st, maxStatuses)
 	}
 	if isTerminal(latest) && !t.recovered {
+		m.countTerminal(latest)
 		m.recoverTask(fw, t)
 	}
 	m.forwardUpdate(fw, t, a, st)
@@ -124,8 +125,10 @@ func (m *Master) acknowledge(fw *framework, ack *schedulerpb.Call_Acknowledge) {
 	a := m.agents[ack.GetAgentId().GetValue()]
 	if a == nil {
 		m.log.Warn("acknowledgement for an unknown agent", "framework", fw.id, "agent", ack.GetAgentId().GetValue())
+		m.count("master/invalid_status_update_acknowledgements")
 		return
 	}
+	m.count("master/valid_status_update_acknowledgements")
 	m.ackToAgent(a, fw.info.GetId(), ack.GetTaskId(), ack.GetUuid())
 	t := fw.tasks[ack.GetTaskId().GetValue()]
 	if t == nil || !bytes.Equal(t.unacknowledged, ack.GetUuid()) {
