@@ -422,6 +422,38 @@ func TestRecoveryTimeout(t *testing.T) {
 	}
 }
 
+// An ERROR event reaches Error; the driver then drops the connection and
+// subscribes again (checkpointing) or gives up (not checkpointing).
+func TestErrorEvent(t *testing.T) {
+	for _, codec := range codecs {
+		for _, checkpoint := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%v/checkpoint=%v", codec, checkpoint), func(t *testing.T) {
+				a := newFakeAgent(t)
+				r := &recorder{got: make(chan string, 64)}
+				d, err := New(testConfig(a.srv.URL, codec, checkpoint), r)
+				if err != nil {
+					t.Fatal(err)
+				}
+				h := start(t, d)
+				sub := a.nextSub(t)
+				r.expect(t, "registered ex-1 on agent1")
+				sub.send(t, &executorpb.Event{Type: executorpb.Event_ERROR.Enum(), Error: &executorpb.Event_Error{Message: proto.String("boom")}})
+				r.expect(t, "error boom")
+				r.expect(t, "disconnected")
+				if !checkpoint {
+					r.expect(t, "shutdown")
+					if err := h.wait(t); !errors.Is(err, ErrDisconnected) {
+						t.Fatalf("Run: %v, want ErrDisconnected", err)
+					}
+					return
+				}
+				a.nextSub(t)
+				r.expect(t, "reregistered")
+			})
+		}
+	}
+}
+
 func TestConfigFromEnvironment(t *testing.T) {
 	env := map[string]string{
 		"MESOS_AGENT_ENDPOINT": "127.0.0.1:5051", "MESOS_FRAMEWORK_ID": "fw", "MESOS_EXECUTOR_ID": "ex",

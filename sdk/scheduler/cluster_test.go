@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"log/slog"
 	"testing"
 	"time"
@@ -232,6 +233,8 @@ func TestResubscribeAndReconcileOnCluster(t *testing.T) {
 // grouper launches one task group on the default executor.
 type grouper struct {
 	scheduler.Base
+	cmds     [2]string // the tasks' commands; default "true" and "echo b"
+	agent    *mesospb.AgentID
 	launched bool
 	updates  chan *mesospb.TaskStatus
 	lost     chan string
@@ -250,14 +253,18 @@ func (g *grouper) ResourceOffers(ctx context.Context, d *scheduler.Driver, offer
 		small := resources.Must(resources.NewScalar("cpus", 0.1), resources.NewScalar("mem", 32))
 		ex := task.DefaultExecutor("group-executor")
 		ex.Resources, _ = o.Take(small)
-		a, okA := task.Command("group-a", "true").Need(small.Slice()...).Build(o)
-		b, okB := task.Command("group-b", "echo b").Need(small.Slice()...).Build(o)
+		cmds := g.cmds
+		if cmds[0] == "" {
+			cmds = [2]string{"true", "echo b"}
+		}
+		a, okA := task.Command("group-a", cmds[0]).Need(small.Slice()...).Build(o)
+		b, okB := task.Command("group-b", cmds[1]).Need(small.Slice()...).Build(o)
 		if ex.Resources == nil || !okA || !okB {
 			_ = d.Decline(ctx, 0, mo.GetId())
 			continue
 		}
 		if err := d.LaunchGroup(ctx, mo.GetId(), ex, a, b); err == nil {
-			g.launched = true
+			g.launched, g.agent = true, mo.GetAgentId()
 		}
 	}
 }
@@ -348,6 +355,54 @@ func TestUpdateFrameworkOnCluster(t *testing.T) {
 	bad.User = proto.String("someone-else")
 	if err := d.UpdateFramework(ctx, bad); !errors.Is(err, scheduler.ErrCallRejected) {
 		t.Fatalf("UpdateFramework changing the user: %v, want ErrCallRejected", err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	snap.Check(t, "agora/sdk/")
+}
+
+// SHUTDOWN of an executor on the real cluster: its running tasks end and
+// its end arrives as ExecutorLost.
+func TestShutdownExecutorOnCluster(t *testing.T) {
+	c := testcluster.Start(t, testcluster.Options{Agents: 1})
+	snap := leakcheck.Take()
+	g := &grouper{cmds: [2]string{"sleep 60", "sleep 60"}, updates: make(chan *mesospb.TaskStatus, 20), lost: make(chan string, 2)}
+	d, err := scheduler.New(scheduler.Config{Master: c.MasterURL, Framework: framework("shutdown"), Codec: wire.JSON, Logger: slog.New(slog.DiscardHandler)}, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	wait := func(want func(mesospb.TaskState) bool, what string) {
+		t.Helper()
+		seen := map[string]bool{}
+		deadline := time.After(30 * time.Second)
+		for len(seen) < 2 {
+			select {
+			case st := <-g.updates:
+				if want(st.GetState()) {
+					seen[st.GetTaskId().GetValue()] = true
+				}
+			case <-deadline:
+				t.Fatalf("tasks %s: %v", what, seen)
+			}
+		}
+	}
+	wait(func(s mesospb.TaskState) bool { return s == mesospb.TaskState_TASK_RUNNING }, "running")
+	if err := d.Shutdown(ctx, &mesospb.ExecutorID{Value: proto.String("group-executor")}, g.agent); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	wait(scheduler.IsTerminal, "ended")
+	select {
+	case got := <-g.lost:
+		if !strings.HasPrefix(got, "group-executor ") {
+			t.Fatalf("ExecutorLost %q", got)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no ExecutorLost after SHUTDOWN")
 	}
 	cancel()
 	if err := <-done; err != nil {
