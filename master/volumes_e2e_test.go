@@ -1,10 +1,12 @@
 package master_test
 
 import (
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	mesospb "agora/api/mesos/v1"
 	schedulerpb "agora/api/mesos/v1/scheduler"
@@ -52,6 +54,23 @@ func TestPersistentVolumeOnTheAgent(t *testing.T) {
 		t.Fatalf("volume content after the writer ended: %q, %v", b, err)
 	}
 
+	// The writer's sandbox holds a link to the volume; collecting the
+	// sandbox (the agent's GC removes it with os.RemoveAll) leaves the
+	// volume alone.
+	runs, err := filepath.Glob(filepath.Join(c.Agents[0].Config.WorkDir, "slaves", "*", "frameworks", "*", "executors", "writer", "runs", "*-*"))
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("writer's sandbox: %v %v", runs, err)
+	}
+	if target, err := os.Readlink(filepath.Join(runs[0], "data")); err != nil || target != dir {
+		t.Errorf("sandbox link data -> %q (%v), want %q", target, err, dir)
+	}
+	if err := os.RemoveAll(runs[0]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "file")); err != nil {
+		t.Fatalf("volume content after the sandbox was collected: %v", err)
+	}
+
 	// The volume comes back to its role; a second task reads what the
 	// first one wrote.
 	back := offerWithVolume(t, s, "pg-data")
@@ -78,4 +97,52 @@ func TestPersistentVolumeOnTheAgent(t *testing.T) {
 		_, err := os.Stat(dir)
 		return os.IsNotExist(err)
 	})
+}
+
+// A master that keeps its registry in memory forgets volumes when it
+// restarts; it then tells the re-registering agent nothing, so the agent
+// keeps the volume's data instead of taking the silence for a DESTROY.
+func TestAForgetfulMasterDeletesNoVolume(t *testing.T) {
+	workDir := t.TempDir()
+	opts := testcluster.Options{Agents: 1, AgentResources: "cpus:1;mem:256;disk:100"}
+	c1, err := testcluster.New(opts, workDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c1.Stop()
+	if err := c1.WaitAgents(1, 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	state, err := c1.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	agentID := state["slaves"].([]any)[0].(map[string]any)["id"].(string)
+	disk := mustReserved(t, "disk:10", "db").Unallocate()
+	vol := volumeOf(t, disk, "kept")
+	for _, body := range []string{
+		`{"type":"RESERVE_RESOURCES","reserve_resources":{"agent_id":{"value":"` + agentID + `"},"resources":` + jsonList(t, disk) + `}}`,
+		`{"type":"CREATE_VOLUMES","create_volumes":{"agent_id":{"value":"` + agentID + `"},"volumes":` + jsonList(t, vol) + `}}`,
+	} {
+		if code, msg := operator(t, c1.MasterURL, body); code != http.StatusAccepted {
+			t.Fatalf("%s: %d %s", body, code, msg)
+		}
+	}
+	dir := filepath.Join(c1.Agents[0].Config.WorkDir, "volumes", "roles", "db", "kept")
+	waitFor(t, "the volume's directory", func() bool { _, err := os.Stat(dir); return err == nil })
+	c1.Stop()
+
+	c2, err := testcluster.New(opts, workDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Stop()
+	if err := c2.WaitAgents(1, 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	// Give a wrong CHECKPOINT_RESOURCES time to arrive and act.
+	time.Sleep(300 * time.Millisecond)
+	if _, err := os.Stat(dir); err != nil {
+		t.Fatalf("volume after a restart of a master without --work_dir: %v", err)
+	}
 }
