@@ -221,6 +221,21 @@ func (h *runHandle) wait(t *testing.T) error {
 	}
 }
 
+// registered starts a driver with cfg and waits for its first
+// subscription.
+func registered(t *testing.T, a *fakeAgent, cfg Config) (*recorder, *Driver, *runHandle, *agentSub) {
+	t.Helper()
+	r := &recorder{got: make(chan string, 64)}
+	d, err := New(cfg, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := start(t, d)
+	sub := a.nextSub(t)
+	r.expect(t, "registered ex-1 on agent1")
+	return r, d, h, sub
+}
+
 func taskEvent(id string) *executorpb.Event {
 	return &executorpb.Event{Type: executorpb.Event_LAUNCH.Enum(), Launch: &executorpb.Event_Launch{Task: &mesospb.TaskInfo{
 		Name: proto.String(id), TaskId: &mesospb.TaskID{Value: proto.String(id)}, AgentId: &mesospb.AgentID{Value: proto.String("a1")},
@@ -284,14 +299,7 @@ func TestResubscribeWithUnacknowledged(t *testing.T) {
 	for _, codec := range codecs {
 		t.Run(codec.String(), func(t *testing.T) {
 			a := newFakeAgent(t)
-			r := &recorder{got: make(chan string, 64)}
-			d, err := New(testConfig(a.srv.URL, codec, true), r)
-			if err != nil {
-				t.Fatal(err)
-			}
-			start(t, d)
-			sub := a.nextSub(t)
-			r.expect(t, "registered ex-1 on agent1")
+			r, d, _, sub := registered(t, a, testConfig(a.srv.URL, codec, true))
 			if n := len(sub.call.GetSubscribe().GetUnacknowledgedTasks()) + len(sub.call.GetSubscribe().GetUnacknowledgedUpdates()); n != 0 {
 				t.Fatalf("first SUBSCRIBE carried %d unacknowledged items", n)
 			}
@@ -367,14 +375,7 @@ func TestDisconnectWithoutCheckpoint(t *testing.T) {
 	for _, codec := range codecs {
 		t.Run(codec.String(), func(t *testing.T) {
 			a := newFakeAgent(t)
-			r := &recorder{got: make(chan string, 64)}
-			d, err := New(testConfig(a.srv.URL, codec, false), r)
-			if err != nil {
-				t.Fatal(err)
-			}
-			h := start(t, d)
-			a.nextSub(t)
-			r.expect(t, "registered ex-1 on agent1")
+			r, _, h, _ := registered(t, a, testConfig(a.srv.URL, codec, false))
 			a.restart()
 			r.expect(t, "disconnected")
 			r.expect(t, "shutdown")
@@ -393,16 +394,9 @@ func TestRecoveryTimeout(t *testing.T) {
 		for _, stuck := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%v/stuck=%v", codec, stuck), func(t *testing.T) {
 				a := newFakeAgent(t)
-				r := &recorder{got: make(chan string, 64)}
 				cfg := testConfig(a.srv.URL, codec, true)
 				cfg.RecoveryTimeout = 300 * time.Millisecond
-				d, err := New(cfg, r)
-				if err != nil {
-					t.Fatal(err)
-				}
-				h := start(t, d)
-				a.nextSub(t)
-				r.expect(t, "registered ex-1 on agent1")
+				r, _, h, _ := registered(t, a, cfg)
 				if stuck {
 					a.mu.Lock()
 					a.hang = true
@@ -429,14 +423,7 @@ func TestErrorEvent(t *testing.T) {
 		for _, checkpoint := range []bool{true, false} {
 			t.Run(fmt.Sprintf("%v/checkpoint=%v", codec, checkpoint), func(t *testing.T) {
 				a := newFakeAgent(t)
-				r := &recorder{got: make(chan string, 64)}
-				d, err := New(testConfig(a.srv.URL, codec, checkpoint), r)
-				if err != nil {
-					t.Fatal(err)
-				}
-				h := start(t, d)
-				sub := a.nextSub(t)
-				r.expect(t, "registered ex-1 on agent1")
+				r, _, h, sub := registered(t, a, testConfig(a.srv.URL, codec, checkpoint))
 				sub.send(t, &executorpb.Event{Type: executorpb.Event_ERROR.Enum(), Error: &executorpb.Event_Error{Message: proto.String("boom")}})
 				r.expect(t, "error boom")
 				r.expect(t, "disconnected")

@@ -4,10 +4,8 @@ import (
 	"context"
 	stdbase64 "encoding/base64"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -20,61 +18,27 @@ import (
 	"agora/wire"
 )
 
-// mesosAgent answers like a Mesos 1.11 agent's /api/v1/executor, with JSON
-// written by hand as Mesos writes it, and records the requests as sent.
-type mesosAgent struct {
-	srv      *httptest.Server
-	requests chan wireRequest
-	events   chan []byte
-	end      chan struct{}
-}
-
-type wireRequest struct {
-	method, path, contentType, accept string
-	body                              []byte
-}
-
+// newMesosAgent answers like a Mesos 1.11 agent's /api/v1/executor, with
+// JSON written by hand as Mesos writes it, and records the requests as
+// sent.
 func newMesosAgent(t *testing.T) *mesosAgent {
-	a := &mesosAgent{requests: make(chan wireRequest, 32), events: make(chan []byte, 8), end: make(chan struct{}, 1)}
-	a.srv = httptest.NewServer(http.HandlerFunc(a.serve))
-	t.Cleanup(func() {
-		select {
-		case a.end <- struct{}{}:
-		default:
-		}
-		a.srv.Close()
-	})
-	return a
+	return &mesosAgent{fakestream.NewScripted(t, func(int) (http.Header, []byte) {
+		return nil, []byte(`{"type":"SUBSCRIBED","subscribed":{"executor_info":{"executor_id":{"value":"ex-1"},"command":{"value":"/path/to/executor"},` +
+			`"framework_id":{"value":"fw-1"}},"framework_info":{"user":"foo","name":"my_framework"},` +
+			`"agent_id":{"value":"S1"},"agent_info":{"hostname":"agenthost","port":5051}}}`)
+	})}
 }
 
-func (a *mesosAgent) serve(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	a.requests <- wireRequest{r.Method, r.URL.Path, r.Header.Get("Content-Type"), r.Header.Get("Accept"), body}
-	if !strings.Contains(string(body), `"SUBSCRIBE"`) {
-		w.WriteHeader(http.StatusAccepted)
-		return
-	}
-	fakestream.Stream{
-		ContentType: "application/json",
-		First: [][]byte{[]byte(`{"type":"SUBSCRIBED","subscribed":{"executor_info":{"executor_id":{"value":"ex-1"},"command":{"value":"/path/to/executor"},` +
-			`"framework_id":{"value":"fw-1"}},"framework_info":{"user":"foo","name":"my_framework"},` +
-			`"agent_id":{"value":"S1"},"agent_info":{"hostname":"agenthost","port":5051}}}`)},
-		Next: a.events, End: a.end,
-	}.Serve(w, r)
-}
+type mesosAgent struct{ *fakestream.Scripted }
 
 func (a *mesosAgent) check(t *testing.T, name, shape string, extra ...string) {
 	t.Helper()
-	select {
-	case r := <-a.requests:
-		if r.method != http.MethodPost || r.path != "/api/v1/executor" || r.contentType != "application/json" || r.accept != "application/json" {
-			t.Fatalf("%s: %s %s Content-Type %q Accept %q", name, r.method, r.path, r.contentType, r.accept)
-		}
-		if err := jsonshape.Match(r.body, shape, extra...); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatalf("no %s", name)
+	r := a.Next(t)
+	if r.Method != http.MethodPost || r.Path != "/api/v1/executor" || r.Header.Get("Content-Type") != "application/json" || r.Header.Get("Accept") != "application/json" {
+		t.Fatalf("%s: %s %s headers %v", name, r.Method, r.Path, r.Header)
+	}
+	if err := jsonshape.Match(r.Body, shape, extra...); err != nil {
+		t.Fatalf("%s: %v", name, err)
 	}
 }
 
@@ -109,7 +73,7 @@ func TestWireFormatIsMesos(t *testing.T) {
 	snap := leakcheck.Take()
 	e := &wireExecutor{got: make(chan string, 8)}
 	d, err := executor.New(executor.Config{
-		AgentEndpoint: strings.TrimPrefix(a.srv.URL, "http://"), FrameworkID: "fw-1", ExecutorID: "ex-1",
+		AgentEndpoint: strings.TrimPrefix(a.Server.URL, "http://"), FrameworkID: "fw-1", ExecutorID: "ex-1",
 		Checkpoint: true, SubscriptionBackoffMax: 50 * time.Millisecond, Codec: wire.JSON, Logger: slog.New(slog.DiscardHandler),
 	}, e)
 	if err != nil {
@@ -132,7 +96,7 @@ func TestWireFormatIsMesos(t *testing.T) {
 	a.check(t, "SUBSCRIBE", `{"type": "SUBSCRIBE", "executor_id": {"value": "ex-1"}, "framework_id": {"value": "fw-1"}, "subscribe": {}}`)
 	expect("registered ex-1 on agenthost")
 
-	a.events <- []byte(`{"type":"LAUNCH","launch":{"task":{"name":"dummy-task","task_id":{"value":"t1"},"agent_id":{"value":"S1"},` +
+	a.Events <- []byte(`{"type":"LAUNCH","launch":{"task":{"name":"dummy-task","task_id":{"value":"t1"},"agent_id":{"value":"S1"},` +
 		`"command":{"value":"ls","arguments":["-l","/tmp"]}}}}`)
 	expect("launch t1")
 	update := `{"executor_id": {"value": "ex-1"}, "framework_id": {"value": "fw-1"}, "type": "UPDATE",
@@ -140,12 +104,12 @@ func TestWireFormatIsMesos(t *testing.T) {
 			"task_id": {"value": "t1"}, "uuid": "<any>", "timestamp": "<any>"}}}`
 	a.check(t, "UPDATE", update)
 
-	a.events <- []byte(`{"type":"MESSAGE","message":{"data":"aGk="}}`)
+	a.Events <- []byte(`{"type":"MESSAGE","message":{"data":"aGk="}}`)
 	a.check(t, "MESSAGE", `{"executor_id": {"value": "ex-1"}, "framework_id": {"value": "fw-1"}, "type": "MESSAGE", "message": {"data": "ZWNobyBoaQ=="}}`)
 
 	// The agent restarts before acknowledging: the next SUBSCRIBE names
 	// the task and its update.
-	a.end <- struct{}{}
+	a.End <- struct{}{}
 	a.check(t, "re-SUBSCRIBE", `{"type": "SUBSCRIBE", "executor_id": {"value": "ex-1"}, "framework_id": {"value": "fw-1"},
 		"subscribe": {
 			"unacknowledged_tasks": [{"name": "dummy-task", "task_id": {"value": "t1"}, "agent_id": {"value": "S1"},
@@ -159,8 +123,8 @@ func TestWireFormatIsMesos(t *testing.T) {
 	if len(tasks) != 1 || len(updates) != 1 {
 		t.Fatalf("unacknowledged: %d tasks, %d updates", len(tasks), len(updates))
 	}
-	a.events <- fmt.Appendf(nil, `{"type":"ACKNOWLEDGED","acknowledged":{"task_id":{"value":"t1"},"uuid":%q}}`, base64(updates[0].GetUuid()))
-	a.events <- []byte(`{"type":"SHUTDOWN"}`)
+	a.Events <- fmt.Appendf(nil, `{"type":"ACKNOWLEDGED","acknowledged":{"task_id":{"value":"t1"},"uuid":%q}}`, base64(updates[0].GetUuid()))
+	a.Events <- []byte(`{"type":"SHUTDOWN"}`)
 	if err := <-done; err != nil {
 		t.Fatalf("Run after SHUTDOWN: %v", err)
 	}

@@ -73,6 +73,23 @@ func (h *runHandle) stop() error {
 	return err
 }
 
+// subscribed starts a driver against a new fake master and waits for its
+// first subscription and its (empty) reconciliation.
+func subscribed(t *testing.T, codec wire.Codec) (*fakeMaster, *recorder, *Driver, *fakeSub) {
+	t.Helper()
+	m := newFakeMaster(t)
+	r := newRecorder()
+	d, err := New(testConfig(m.hostPort(), codec), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	running(t, d)
+	sub := m.nextSub(t)
+	r.expect(t, "registered fw-1")
+	r.expect(t, "reconciled")
+	return m, r, d, sub
+}
+
 func update(task, agent string, state mesospb.TaskState, uuid []byte) *schedulerpb.Event {
 	st := &mesospb.TaskStatus{
 		TaskId:  &mesospb.TaskID{Value: proto.String(task)},
@@ -407,16 +424,7 @@ func TestManualAcknowledgement(t *testing.T) {
 func TestReconciliationAfterResubscribe(t *testing.T) {
 	for _, codec := range codecs {
 		t.Run(codec.String(), func(t *testing.T) {
-			m := newFakeMaster(t)
-			r := newRecorder()
-			d, err := New(testConfig(m.hostPort(), codec), r)
-			if err != nil {
-				t.Fatal(err)
-			}
-			running(t, d)
-			sub := m.nextSub(t)
-			r.expect(t, "registered fw-1")
-			r.expect(t, "reconciled")
+			m, r, d, sub := subscribed(t, codec)
 			ctx := context.Background()
 			agent := &mesospb.AgentID{Value: proto.String("a1")}
 			task := func(id string) *mesospb.TaskInfo {
@@ -538,16 +546,7 @@ func TestRunTwice(t *testing.T) {
 func TestSuppressionAndUpdateFrameworkSurviveResubscription(t *testing.T) {
 	for _, codec := range codecs {
 		t.Run(codec.String(), func(t *testing.T) {
-			m := newFakeMaster(t)
-			r := newRecorder()
-			d, err := New(testConfig(m.hostPort(), codec), r)
-			if err != nil {
-				t.Fatal(err)
-			}
-			running(t, d)
-			sub := m.nextSub(t)
-			r.expect(t, "registered fw-1")
-			r.expect(t, "reconciled")
+			m, r, d, sub := subscribed(t, codec)
 			ctx := context.Background()
 			if err := d.Suppress(ctx); err != nil {
 				t.Fatal(err)

@@ -3,11 +3,8 @@ package scheduler_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -23,63 +20,14 @@ import (
 	"agora/wire"
 )
 
-// mesosMaster answers like a Mesos 1.11 master, with JSON written by hand
-// as Mesos writes it (not by agora's codec), and records each request as
-// it arrived on the wire.
-type mesosMaster struct {
-	srv      *httptest.Server
-	requests chan wireRequest
-	mu       sync.Mutex
-	streams  int
-	events   chan []byte // JSON events for the live stream
-	end      chan struct{}
-}
-
-type wireRequest struct {
-	method, path, contentType, accept, streamID string
-	body                                        []byte
-}
-
-func newMesosMaster(t *testing.T) *mesosMaster {
-	m := &mesosMaster{requests: make(chan wireRequest, 32), events: make(chan []byte, 8), end: make(chan struct{}, 1)}
-	m.srv = httptest.NewServer(http.HandlerFunc(m.serve))
-	t.Cleanup(func() {
-		select {
-		case m.end <- struct{}{}:
-		default:
-		}
-		m.srv.Close()
+// newMesosMaster answers like a Mesos 1.11 master, with JSON written by
+// hand as Mesos writes it (not by agora's codec), and records each request
+// as it arrived on the wire.
+func newMesosMaster(t *testing.T) *fakestream.Scripted {
+	return fakestream.NewScripted(t, func(n int) (http.Header, []byte) {
+		return http.Header{"Mesos-Stream-Id": {fmt.Sprintf("130ae4e3-6b13-4ef4-baa9-%012d", n)}},
+			[]byte(`{"type":"SUBSCRIBED","subscribed":{"framework_id":{"value":"fw-1"},"heartbeat_interval_seconds":15}}`)
 	})
-	return m
-}
-
-func (m *mesosMaster) serve(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	m.requests <- wireRequest{r.Method, r.URL.Path, r.Header.Get("Content-Type"), r.Header.Get("Accept"), r.Header.Get("Mesos-Stream-Id"), body}
-	if !strings.Contains(string(body), `"SUBSCRIBE"`) {
-		w.WriteHeader(http.StatusAccepted)
-		return
-	}
-	m.mu.Lock()
-	m.streams++
-	id := fmt.Sprintf("130ae4e3-6b13-4ef4-baa9-%012d", m.streams)
-	m.mu.Unlock()
-	fakestream.Stream{
-		ContentType: "application/json", Header: http.Header{"Mesos-Stream-Id": {id}},
-		First: [][]byte{[]byte(`{"type":"SUBSCRIBED","subscribed":{"framework_id":{"value":"fw-1"},"heartbeat_interval_seconds":15}}`)},
-		Next:  m.events, End: m.end,
-	}.Serve(w, r)
-}
-
-func (m *mesosMaster) next(t *testing.T) wireRequest {
-	t.Helper()
-	select {
-	case r := <-m.requests:
-		return r
-	case <-time.After(10 * time.Second):
-		t.Fatal("no request reached the master")
-		return wireRequest{}
-	}
 }
 
 // Fields the driver sends that Mesos's examples leave out: defaults of
@@ -106,7 +54,7 @@ func TestWireFormatIsMesos(t *testing.T) {
 	updates := make(chan *mesospb.TaskStatus, 1)
 	sched := &wireScheduler{updates: updates, registered: make(chan string, 1)}
 	d, err := scheduler.New(scheduler.Config{
-		Master: m.srv.URL, Codec: wire.JSON, Logger: slog.New(slog.DiscardHandler),
+		Master: m.Server.URL, Codec: wire.JSON, Logger: slog.New(slog.DiscardHandler),
 		Framework: &mesospb.FrameworkInfo{
 			User: proto.String("foo"), Name: proto.String("Example HTTP Framework"), Roles: []string{"test1", "test2"},
 			Capabilities: []*mesospb.FrameworkInfo_Capability{{Type: mesospb.FrameworkInfo_Capability_MULTI_ROLE.Enum()}},
@@ -120,13 +68,13 @@ func TestWireFormatIsMesos(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- d.Run(ctx) }()
 
-	check := func(name, shape string, extra ...string) wireRequest {
+	check := func(name, shape string, extra ...string) fakestream.Request {
 		t.Helper()
-		r := m.next(t)
-		if r.method != http.MethodPost || r.path != "/api/v1/scheduler" || r.contentType != "application/json" || r.accept != "application/json" {
-			t.Fatalf("%s: %s %s Content-Type %q Accept %q", name, r.method, r.path, r.contentType, r.accept)
+		r := m.Next(t)
+		if r.Method != http.MethodPost || r.Path != "/api/v1/scheduler" || r.Header.Get("Content-Type") != "application/json" || r.Header.Get("Accept") != "application/json" {
+			t.Fatalf("%s: %s %s headers %v", name, r.Method, r.Path, r.Header)
 		}
-		if err := jsonshape.Match(r.body, shape, extra...); err != nil {
+		if err := jsonshape.Match(r.Body, shape, extra...); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		return r
@@ -136,8 +84,8 @@ func TestWireFormatIsMesos(t *testing.T) {
 		"subscribe": {"framework_info": {"user": "foo", "name": "Example HTTP Framework",
 			"roles": ["test1", "test2"], "capabilities": [{"type": "MULTI_ROLE"}]}}
 	}`, withPrefix("subscribe.framework_info.", frameworkDefaults)...)
-	if sub.streamID != "" {
-		t.Fatalf("SUBSCRIBE carried Mesos-Stream-Id %q", sub.streamID)
+	if sub.Header.Get("Mesos-Stream-Id") != "" {
+		t.Fatalf("SUBSCRIBE carried Mesos-Stream-Id %q", sub.Header.Get("Mesos-Stream-Id"))
 	}
 	if got := <-sched.registered; got != "fw-1" {
 		t.Fatalf("Registered with %q", got)
@@ -145,8 +93,8 @@ func TestWireFormatIsMesos(t *testing.T) {
 	call := func(name, shape string, extra ...string) {
 		t.Helper()
 		r := check(name, shape, extra...)
-		if r.streamID != "130ae4e3-6b13-4ef4-baa9-000000000001" {
-			t.Fatalf("%s: Mesos-Stream-Id %q, want the SUBSCRIBE response's", name, r.streamID)
+		if r.Header.Get("Mesos-Stream-Id") != "130ae4e3-6b13-4ef4-baa9-000000000001" {
+			t.Fatalf("%s: Mesos-Stream-Id %q, want the SUBSCRIBE response's", name, r.Header.Get("Mesos-Stream-Id"))
 		}
 	}
 
@@ -154,7 +102,7 @@ func TestWireFormatIsMesos(t *testing.T) {
 	// ACCEPT launches a task with a command executor. (The example in
 	// docs/scheduler-http-api.md drops a level: Event.offers is an Offers
 	// message holding the list, and that is what masters send.)
-	m.events <- []byte(`{"type":"OFFERS","offers":{"offers":[{"allocation_info":{"role":"test1"},"id":{"value":"O12"},"framework_id":{"value":"fw-1"},` +
+	m.Events <- []byte(`{"type":"OFFERS","offers":{"offers":[{"allocation_info":{"role":"test1"},"id":{"value":"O12"},"framework_id":{"value":"fw-1"},` +
 		`"agent_id":{"value":"S1233"},"hostname":"agent.host","resources":[` +
 		`{"allocation_info":{"role":"test1"},"name":"cpus","type":"SCALAR","scalar":{"value":2},"role":"*"},` +
 		`{"allocation_info":{"role":"test1"},"name":"mem","type":"SCALAR","scalar":{"value":512},"role":"*"}],` +
@@ -176,7 +124,7 @@ func TestWireFormatIsMesos(t *testing.T) {
 	}`)
 
 	// An UPDATE with a uuid is acknowledged with the uuid in base64.
-	m.events <- []byte(`{"type":"UPDATE","update":{"status":{"task_id":{"value":"my-task"},"state":"TASK_RUNNING",` +
+	m.Events <- []byte(`{"type":"UPDATE","update":{"status":{"task_id":{"value":"my-task"},"state":"TASK_RUNNING",` +
 		`"source":"SOURCE_EXECUTOR","agent_id":{"value":"S1233"},"executor_id":{"value":"my-executor"},` +
 		`"uuid":"ZDQwZjNmM2UtYmJlMy00NA==","timestamp":1.5e9}}}`)
 	if st := <-updates; st.GetState() != mesospb.TaskState_TASK_RUNNING || len(st.GetUuid()) != 16 {
@@ -243,7 +191,7 @@ func TestWireFormatIsMesos(t *testing.T) {
 
 	// After a broken stream the driver subscribes again as the same
 	// framework, with its suppressed roles, as Mesos's docs describe,
-	m.end <- struct{}{}
+	m.End <- struct{}{}
 	resub := check("re-SUBSCRIBE", `{
 		"framework_id": {"value": "fw-1"},
 		"type": "SUBSCRIBE",
@@ -251,8 +199,8 @@ func TestWireFormatIsMesos(t *testing.T) {
 			"roles": ["test1", "test2"], "capabilities": [{"type": "MULTI_ROLE"}]},
 			"suppressed_roles": ["test2"]}
 	}`, withPrefix("subscribe.framework_info.", frameworkDefaults)...)
-	if resub.streamID != "" {
-		t.Fatalf("re-SUBSCRIBE carried Mesos-Stream-Id %q", resub.streamID)
+	if resub.Header.Get("Mesos-Stream-Id") != "" {
+		t.Fatalf("re-SUBSCRIBE carried Mesos-Stream-Id %q", resub.Header.Get("Mesos-Stream-Id"))
 	}
 	// and reconciles the task it launched, still running as far as it
 	// knows (docs/reconciliation.md).
@@ -265,8 +213,8 @@ func TestWireFormatIsMesos(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := check("TEARDOWN", `{"framework_id": {"value": "fw-1"}, "type": "TEARDOWN"}`)
-	if r.streamID != "130ae4e3-6b13-4ef4-baa9-000000000002" {
-		t.Fatalf("TEARDOWN: Mesos-Stream-Id %q, want the second stream's", r.streamID)
+	if r.Header.Get("Mesos-Stream-Id") != "130ae4e3-6b13-4ef4-baa9-000000000002" {
+		t.Fatalf("TEARDOWN: Mesos-Stream-Id %q, want the second stream's", r.Header.Get("Mesos-Stream-Id"))
 	}
 	if err := <-done; err != nil {
 		t.Fatal(err)
