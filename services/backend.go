@@ -53,7 +53,9 @@ func (e *Engine) App(ctx context.Context, id string, embed marathon.Embed) (mara
 }
 
 func (e *Engine) appStatus(a *appState, embed marathon.Embed) marathon.AppStatus {
-	st := marathon.AppStatus{App: cloneApp(a.def), Deployments: []string{}}
+	// Stored definitions are never changed in place (every change makes a
+	// new one), so the REST layer may read a.def after the loop moves on.
+	st := marathon.AppStatus{App: a.def, Deployments: []string{}}
 	if a.deployment != "" {
 		st.Deployments = append(st.Deployments, a.deployment)
 	}
@@ -357,7 +359,7 @@ func (e *Engine) Queue(ctx context.Context) ([]marathon.QueueItem, error) {
 				continue
 			}
 			item := marathon.QueueItem{
-				App: cloneApp(a.def), Count: a.wanted, Role: e.cfg.Role,
+				App: a.def, Count: a.wanted, Role: e.cfg.Role,
 				Since: events.FormatTime(a.waitingSince),
 				Delay: marathon.Delay{Overdue: !now.Before(a.backoff.until)},
 			}

@@ -263,14 +263,31 @@ func (e *Engine) servicePortUsed(except string) func(int) bool {
 }
 
 // advance moves d on while its running step is done, and finishes it after
-// the last step.
+// the last step. It checks every action of the running step.
 func (e *Engine) advance(d *deployment) {
+	d.pending = nil
+	e.advanceFor(d, "")
+}
+
+// advanceFor is advance after a change to one app (changed): only that
+// app's action is checked again, so that a status update costs the same in a
+// deployment of one app or of a thousand. An action once done stays done.
+func (e *Engine) advanceFor(d *deployment, changed string) {
 	for e.deployments[d.ID] == d {
-		for _, act := range d.Steps[d.Current] {
-			if !e.actionDone(act) {
-				return
+		if d.pending == nil {
+			d.pending = make(map[string]action)
+			for _, act := range d.Steps[d.Current] {
+				if !e.actionDone(act) {
+					d.pending[act.App] = act
+				}
 			}
+		} else if act, ok := d.pending[changed]; ok && e.actionDone(act) {
+			delete(d.pending, changed)
 		}
+		if len(d.pending) > 0 {
+			return
+		}
+		d.pending, changed = nil, ""
 		e.publish(&events.DeploymentStepSuccess{Plan: d.plan(), CurrentStep: d.step(d.Current)})
 		d.Current++
 		if d.Current == len(d.Steps) {

@@ -13,7 +13,8 @@ import (
 // engine's loop.
 type appState struct {
 	// def is the app's latest definition: what the API shows and what its
-	// deployment drives towards.
+	// deployment drives towards. A definition is immutable once stored:
+	// changes replace it, so readers outside the loop may keep it.
 	def *app.App
 	// active is the definition converge drives the instances to now: def,
 	// or the previous definition while an earlier step of the app's
@@ -106,6 +107,10 @@ type deployment struct {
 	// Timeout, when not zero, fails the deployment when it runs longer.
 	Timeout  time.Duration `json:"timeout,omitempty"`
 	Rollback bool          `json:"rollback,omitempty"`
+
+	// pending holds the actions of the running step not done yet (nil:
+	// not computed); see Engine.advanceFor.
+	pending map[string]action
 }
 
 // action is one app's part in a deployment step; Action is one of Marathon's

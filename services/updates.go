@@ -71,7 +71,7 @@ func (e *Engine) statusUpdate(st *mesospb.TaskStatus) {
 	if a != nil {
 		e.converge(a)
 		if d := e.deployments[a.deployment]; d != nil {
-			e.advance(d)
+			e.advanceFor(d, a.def.ID)
 		}
 	}
 }
