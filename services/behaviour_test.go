@@ -1,0 +1,109 @@
+package services_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"agora/internal/testcluster"
+)
+
+// A group's apps deploy in dependency order: /shop/web waits until
+// /shop/db runs, in a later deployment step.
+func TestGroupDeploysDependenciesFirst(t *testing.T) {
+	c := testcluster.Start(t, testcluster.Options{Agents: 2})
+	s := startServices(t, c, t.TempDir())
+	events := s.subscribe(t, "deployment_info")
+	group := `{"id":"/shop","apps":[
+		{"id":"web","cmd":"sleep 1000","cpus":0.1,"mem":16,"dependencies":["/shop/db"]},
+		{"id":"db","cmd":"sleep 1000","cpus":0.1,"mem":16}]}`
+	if code, _ := s.do("POST", "/v2/groups", group, nil); code != 201 {
+		t.Fatalf("POST /v2/groups: %d", code)
+	}
+	first := events.next(t)
+	if !strings.Contains(first, `"currentStep":{"actions":[{"action":"StartApplication","app":"/shop/db"}]}`) {
+		t.Fatalf("first step is not /shop/db alone: %s", first)
+	}
+	second := events.next(t)
+	if !strings.Contains(second, `"currentStep":{"actions":[{"action":"StartApplication","app":"/shop/web"}]}`) {
+		t.Fatalf("second step is not /shop/web: %s", second)
+	}
+	// When web's step began, db was already running.
+	db := s.waitRunning("/shop/db", 1)
+	web := s.waitRunning("/shop/web", 1)
+	var dbStarted, webStaged string
+	var tasks struct {
+		Tasks []struct {
+			AppID     string `json:"appId"`
+			StagedAt  string `json:"stagedAt"`
+			StartedAt string `json:"startedAt"`
+		} `json:"tasks"`
+	}
+	s.do("GET", "/v2/tasks", nil, &tasks)
+	for _, tk := range tasks.Tasks {
+		switch tk.AppID {
+		case "/shop/db":
+			dbStarted = tk.StartedAt
+		case "/shop/web":
+			webStaged = tk.StagedAt
+		}
+	}
+	if dbStarted == "" || webStaged == "" || webStaged < dbStarted {
+		t.Fatalf("web staged at %q, db started at %q (db %v, web %v)", webStaged, dbStarted, db.Tasks, web.Tasks)
+	}
+	var root struct {
+		Groups []struct {
+			ID   string `json:"id"`
+			Apps []struct {
+				ID string `json:"id"`
+			} `json:"apps"`
+		} `json:"groups"`
+	}
+	s.do("GET", "/v2/groups", nil, &root)
+	if len(root.Groups) != 1 || root.Groups[0].ID != "/shop" || len(root.Groups[0].Apps) != 2 {
+		t.Fatalf("GET /v2/groups: %+v", root)
+	}
+}
+
+// A crashing app is relaunched with a growing delay that /v2/queue shows,
+// its last failure is reported, and DELETE /v2/queue/{app}/delay resets it.
+func TestCrashingAppBacksOff(t *testing.T) {
+	c := testcluster.Start(t, testcluster.Options{Agents: 1})
+	s := startServices(t, c, t.TempDir())
+	s.do("POST", "/v2/apps", `{"id":"/crash","cmd":"exit 3","cpus":0.1,"mem":16,
+		"backoffSeconds":5,"backoffFactor":2,"maxLaunchDelaySeconds":60}`, nil)
+	type queue struct {
+		Queue []struct {
+			Count int `json:"count"`
+			Delay struct {
+				TimeLeftSeconds int  `json:"timeLeftSeconds"`
+				Overdue         bool `json:"overdue"`
+			} `json:"delay"`
+		} `json:"queue"`
+	}
+	waitFor(t, "a launch delay in the queue", func() (bool, string) {
+		var q queue
+		s.do("GET", "/v2/queue", nil, &q)
+		return len(q.Queue) == 1 && q.Queue[0].Delay.TimeLeftSeconds > 0 && !q.Queue[0].Delay.Overdue, fmt.Sprintf("%+v", q)
+	})
+	var out struct {
+		App struct {
+			LastTaskFailure struct {
+				State   string `json:"state"`
+				Message string `json:"message"`
+			} `json:"lastTaskFailure"`
+		} `json:"app"`
+	}
+	s.do("GET", "/v2/apps/crash?embed=apps.lastTaskFailure", nil, &out)
+	if out.App.LastTaskFailure.State != "TASK_FAILED" {
+		t.Fatalf("lastTaskFailure: %+v", out.App.LastTaskFailure)
+	}
+	if code, _ := s.do("DELETE", "/v2/queue/crash/delay", nil, nil); code != 204 {
+		t.Fatalf("DELETE delay: %d", code)
+	}
+	var q queue
+	s.do("GET", "/v2/queue", nil, &q)
+	if len(q.Queue) == 1 && q.Queue[0].Delay.TimeLeftSeconds > 0 {
+		t.Fatalf("delay not reset: %+v", q)
+	}
+}
