@@ -1,0 +1,101 @@
+package services_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"agora/internal/testcluster"
+)
+
+// GROUP_BY rack spreads 6 instances 2 per rack over the 3 racks of the
+// cluster.
+func TestGroupBySpreadsEvenly(t *testing.T) {
+	c := testcluster.Start(t, testcluster.Options{Agents: 3})
+	s := startServices(t, c, t.TempDir())
+	s.do("POST", "/v2/apps", `{"id":"/spread","cmd":"sleep 1000","instances":6,"cpus":0.1,"mem":16,
+		"constraints":[["rack","GROUP_BY"]]}`, nil)
+	a := s.waitRunning("/spread", 6)
+	for host, n := range hosts(a) { // one agent per rack in the test cluster
+		if n != 2 {
+			t.Fatalf("%s runs %d instances: %v", host, n, hosts(a))
+		}
+	}
+}
+
+// A rolling restart never puts two live instances of a hostname:UNIQUE app
+// on one host, even for a moment.
+func TestUniqueHoldsDuringRollingRestart(t *testing.T) {
+	c := testcluster.Start(t, testcluster.Options{Agents: 3})
+	s := startServices(t, c, t.TempDir())
+	s.do("POST", "/v2/apps", `{"id":"/uniq","cmd":"sleep 1000","instances":2,"cpus":0.1,"mem":16,
+		"constraints":[["hostname","UNIQUE"]],
+		"upgradeStrategy":{"minimumHealthCapacity":0.5,"maximumOverCapacity":0.5}}`, nil)
+	s.waitRunning("/uniq", 2)
+	for round := 0; round < 3; round++ {
+		var res struct {
+			DeploymentID string `json:"deploymentId"`
+		}
+		if code, _ := s.do("POST", "/v2/apps/uniq/restart", nil, &res); code != 200 {
+			t.Fatalf("restart: %d", code)
+		}
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			a := s.app("/uniq")
+			live := map[string]int{}
+			for _, tk := range a.Tasks {
+				if tk.State != "TASK_KILLED" && tk.State != "TASK_FINISHED" {
+					live[tk.Host]++
+					if live[tk.Host] > 1 {
+						t.Fatalf("two live instances on %s: %+v", tk.Host, a.Tasks)
+					}
+				}
+			}
+			var deps []map[string]any
+			s.do("GET", "/v2/deployments", nil, &deps)
+			if len(deps) == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("restart %d did not finish: %v", round, deps)
+			}
+		}
+		s.waitRunning("/uniq", 2)
+	}
+}
+
+// Killing a task with scale=true lowers the app's instances instead of
+// replacing the task.
+func TestKillTaskAndScale(t *testing.T) {
+	c := testcluster.Start(t, testcluster.Options{Agents: 2})
+	s := startServices(t, c, t.TempDir())
+	s.do("POST", "/v2/apps", `{"id":"/k","cmd":"sleep 1000","instances":3,"cpus":0.1,"mem":16}`, nil)
+	a := s.waitRunning("/k", 3)
+	victim := a.Tasks[0].ID
+	if code, _ := s.do("DELETE", "/v2/apps/k/tasks/"+victim+"?scale=true", nil, nil); code != 200 {
+		t.Fatalf("kill with scale: %d", code)
+	}
+	a = s.waitRunning("/k", 2)
+	if a.Instances != 2 {
+		t.Fatalf("instances %d after kill with scale", a.Instances)
+	}
+	for _, tk := range a.Tasks {
+		if tk.ID == victim {
+			t.Fatalf("killed task %s still listed", victim)
+		}
+	}
+	// Without scale the task is replaced.
+	victim = a.Tasks[0].ID
+	if code, _ := s.do("DELETE", "/v2/apps/k/tasks/"+victim, nil, nil); code != 200 {
+		t.Fatalf("kill: %d", code)
+	}
+	waitFor(t, "a replacement", func() (bool, string) {
+		a = s.app("/k")
+		for _, tk := range a.Tasks {
+			if tk.ID == victim {
+				return false, "victim still there"
+			}
+		}
+		return len(a.Tasks) == 2 && a.TasksRunning == 2 && a.Instances == 2, fmt.Sprintf("%+v", a)
+	})
+}
