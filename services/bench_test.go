@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"agora/internal/testcluster"
+	"agora/services"
 )
 
 // benchResources are each agent's resources in the scale benchmarks: room
@@ -18,7 +19,7 @@ const benchResources = "cpus:64;mem:262144;disk:100000;ports:[31000-32000]"
 // processes on 3 in-process agents). Report: seconds per 1,000.
 func BenchmarkScaleOneApp(b *testing.B) {
 	c := testcluster.Start(b, testcluster.Options{Agents: 3, AgentResources: benchResources})
-	s := startServices(b, c, b.TempDir())
+	s := startServices(b, c, b.TempDir(), defaultTick)
 	const n = 1000
 	for i := 0; i < b.N; i++ {
 		id := fmt.Sprintf("/scale%d", i)
@@ -40,7 +41,7 @@ func BenchmarkScaleOneApp(b *testing.B) {
 // TASK_RUNNING.
 func BenchmarkDeployManyApps(b *testing.B) {
 	c := testcluster.Start(b, testcluster.Options{Agents: 3, AgentResources: benchResources})
-	s := startServices(b, c, b.TempDir())
+	s := startServices(b, c, b.TempDir(), defaultTick)
 	const n = 1000
 	for i := 0; i < b.N; i++ {
 		var apps []string
@@ -61,12 +62,15 @@ func BenchmarkDeployManyApps(b *testing.B) {
 	}
 }
 
+// defaultTick runs the engine with its production tick, not the tests' fast one.
+func defaultTick(c *services.Config) { c.Tick = services.DefaultTick }
+
 // waitAllRunning waits until services counts exactly n tasks over all
 // apps, all running. It reads the apps' counts, not the task lists, so that
 // polling costs little next to what is measured.
 func (s *svc) waitAllRunning(n int) {
 	s.t.Helper()
-	waitFor(s.t, fmt.Sprintf("%d running tasks", n), func() (bool, string) {
+	waitEvery(s.t, fmt.Sprintf("%d running tasks", n), 200*time.Millisecond, func() (bool, string) {
 		var out struct {
 			Apps []appView `json:"apps"`
 		}

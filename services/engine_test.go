@@ -30,19 +30,23 @@ type svc struct {
 	stop   func()
 }
 
-func startServices(t testing.TB, c *testcluster.Cluster, workDir string) *svc {
+func startServices(t testing.TB, c *testcluster.Cluster, workDir string, opts ...func(*services.Config)) *svc {
 	t.Helper()
 	log := slog.New(slog.DiscardHandler)
 	if os.Getenv("AGORA_TEST_LOG") == "1" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	e, err := services.New(services.Config{
+	cfg := services.Config{
 		Master:        c.MasterURL,
 		WorkDir:       workDir,
 		Logger:        log,
 		Tick:          100 * time.Millisecond,
 		DeclineRefuse: time.Second,
-	})
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	e, err := services.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,6 +136,12 @@ func (s *svc) app(id string) appView {
 // waitFor polls cond until it holds or a generous deadline passes.
 func waitFor(t testing.TB, what string, cond func() (bool, string)) {
 	t.Helper()
+	waitEvery(t, what, 50*time.Millisecond, cond)
+}
+
+// waitEvery is waitFor polling every interval.
+func waitEvery(t testing.TB, what string, interval time.Duration, cond func() (bool, string)) {
+	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	last := ""
 	for time.Now().Before(deadline) {
@@ -140,7 +150,7 @@ func waitFor(t testing.TB, what string, cond func() (bool, string)) {
 			return
 		}
 		last = msg
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(interval)
 	}
 	t.Fatalf("timed out waiting for %s; last: %s", what, last)
 }
