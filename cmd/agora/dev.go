@@ -86,6 +86,12 @@ func runDev(args []string, stdout, stderr io.Writer) int {
 	servicesURL := ""
 	if *servicesPort >= 0 {
 		ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(*servicesPort))
+		if err != nil && !flagSet(fs, "services_port") {
+			// The default port is taken (another Marathon, another
+			// agora dev): a free one keeps the cluster usable.
+			log.Warn("services port taken; using a free one", "port", *servicesPort, "err", err)
+			ln, err = net.Listen("tcp", "127.0.0.1:0")
+		}
 		if err != nil {
 			fmt.Fprintln(stderr, "agora dev: services:", err)
 			return 1
