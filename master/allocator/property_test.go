@@ -793,3 +793,83 @@ func checkOrder[T member](t *testing.T, what string, items []T) {
 		}
 	}
 }
+
+// TestRandomDRFRunsFillProgressively checks DRF's fairness itself on random
+// workloads (the invariant tests above check its bookkeeping): frameworks,
+// each in a role of its own with a random weight, launch tasks of random
+// <cpus, mem> demands from the offers of one agent and decline with a long
+// filter what cannot fit a task. Progressive filling must hold: whenever a
+// framework was granted a task, every framework that could still have run
+// one had a weighted dominant share at least as large, so in the end no
+// framework that was able to grow sits below the share another had before
+// its last task. Shares are computed by the test from the tasks, not read
+// from the allocator.
+func TestRandomDRFRunsFillProgressively(t *testing.T) {
+	for seed := range 50 {
+		rng := rand.New(rand.NewPCG(uint64(seed), 3))
+		c := newCluster(t, Options{Rand: rand.New(rand.NewPCG(uint64(seed), 5))})
+		c.agent("agent", "cpus:24;mem:49152")
+		n := 2 + rng.IntN(4)
+		demand := map[string]resources.Resources{}
+		weights := map[string]float64{}
+		for i := range n {
+			id, role := fmt.Sprintf("fw%d", i), fmt.Sprintf("r%d", i)
+			c.framework(id, role)
+			weights[role] = float64(1 + rng.IntN(3))
+			demand[id] = res(t, fmt.Sprintf("cpus:%g;mem:%d", 0.5*float64(1+rng.IntN(8)), 256*(1+rng.IntN(16))))
+		}
+		c.ok(c.SetWeights(weights))
+		roleOf := func(fw string) string { return "r" + strings.TrimPrefix(fw, "fw") }
+		// Weighted dominant shares computed here, from the tasks each
+		// framework runs, independently of the allocator's own.
+		tasks := map[string]int{}
+		share := func(fw string) float64 {
+			d := demand[fw]
+			n := float64(tasks[fw])
+			return max(n*d.Cpus().Float64()/24, n*d.Mem().Float64()/49152) / weights[roleOf(fw)]
+		}
+		type grant struct {
+			shareBefore float64
+			couldGrow   []string // frameworks that could have run a task then
+		}
+		last := map[string]grant{}
+		now := t0
+		for range 500 {
+			offers := c.Allocate(now)
+			if len(offers) == 0 {
+				break
+			}
+			for _, o := range offers {
+				role := roleOf(o.FrameworkID)
+				rs := o.Resources[role]
+				want := demand[o.FrameworkID].AllocateTo(role)
+				if !rs.Contains(want) {
+					c.ok(c.Recover(o.FrameworkID, o.AgentID, rs, time.Hour, now))
+					continue
+				}
+				free := rs.Unallocate()
+				g := grant{shareBefore: share(o.FrameworkID)}
+				for fw, d := range demand {
+					if fw != o.FrameworkID && free.Contains(d) {
+						g.couldGrow = append(g.couldGrow, fw)
+					}
+				}
+				last[o.FrameworkID] = g
+				tasks[o.FrameworkID]++
+				c.ok(c.Recover(o.FrameworkID, o.AgentID, rs.Subtract(want), 0, now))
+			}
+			now = now.Add(time.Second)
+		}
+		for j, g := range last {
+			for _, i := range g.couldGrow {
+				if share(i) < g.shareBefore-1e-9 {
+					t.Errorf("seed %d: %s (demand %v, weight %v) ended at weighted share %.4f, below the %.4f %s (demand %v, weight %v) had before its last task",
+						seed, i, demand[i], weights[roleOf(i)], share(i), g.shareBefore, j, demand[j], weights[roleOf(j)])
+				}
+			}
+		}
+		if len(last) == 0 {
+			t.Errorf("seed %d: no task launched", seed)
+		}
+	}
+}
