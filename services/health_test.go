@@ -2,6 +2,7 @@ package services_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,6 +17,7 @@ func TestHealthFailuresAreReplacedWithoutAKillStorm(t *testing.T) {
 	c := testcluster.Start(t, testcluster.Options{Agents: 3})
 	s := startServices(t, c, t.TempDir())
 	kills := s.subscribe(t, "unhealthy_task_kill_event")
+	failed := s.subscribe(t, "failed_health_check_event")
 	s.do("POST", "/v2/apps", `{"id":"/flaky","cmd":"sleep 1000","instances":4,"cpus":0.1,"mem":16,
 		"upgradeStrategy":{"minimumHealthCapacity":0.5,"maximumOverCapacity":0},
 		"healthChecks":[{"protocol":"COMMAND","command":{"value":"false"},"gracePeriodSeconds":0,
@@ -44,6 +46,9 @@ func TestHealthFailuresAreReplacedWithoutAKillStorm(t *testing.T) {
 		if killed > 0 && alive < 2 {
 			t.Fatalf("%d running instances after %d health kills: %+v", alive, killed, a.Tasks)
 		}
+	}
+	if ev := failed.next(t); !strings.Contains(ev, `"appId":"/flaky"`) || !strings.Contains(ev, `"protocol":"COMMAND"`) {
+		t.Fatalf("failed_health_check_event: %s", ev)
 	}
 	waitFor(t, "unhealthy counts in the app", func() (bool, string) {
 		var out struct {

@@ -89,6 +89,13 @@ func (e *Engine) health(in *instance, healthy bool, now time.Time) {
 	}
 	e.publish(&events.HealthStatusChanged{AppID: in.AppID, TaskID: in.TaskID, InstanceID: in.TaskID,
 		Version: in.Version, Alive: healthy})
+	if !healthy {
+		var hc any
+		if a := e.apps[in.AppID]; a != nil && a.def != nil && len(a.def.HealthChecks) > 0 {
+			hc = a.def.HealthChecks[0]
+		}
+		e.publish(&events.FailedHealthCheck{AppID: in.AppID, TaskID: in.TaskID, InstanceID: in.TaskID, HealthCheck: hc})
+	}
 }
 
 // forget removes an ended instance, from the store too.
