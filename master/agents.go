@@ -190,10 +190,11 @@ func (m *Master) register(codec wire.Codec, reg *clusterpb.Call_Register) (*wire
 		},
 	})
 	// The agent's volumes: it creates new ones and deletes destroyed ones.
-	// A master that keeps its registry only in memory and knows nothing
-	// about the agent stays silent, so that its restart never looks like
-	// every volume was destroyed.
-	if m.durableRegistry() || !checkpointed(total).IsEmpty() {
+	// A master that keeps nothing for the agent stays silent, so that a
+	// master that lost its registry (no --work_dir, or a new one) never
+	// makes the agent delete every volume it has. Changes made while the
+	// agent is connected reach it at once (resourcesChanged).
+	if !checkpointed(total).IsEmpty() {
 		m.sendCheckpointedResources(a)
 	}
 	// Kills the framework asked for while the agent was away.

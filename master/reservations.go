@@ -292,11 +292,6 @@ func (m *Master) sendCheckpointedResources(a *agent) {
 	})
 }
 
-// durableRegistry reports whether the registry outlives the master.
-func (m *Master) durableRegistry() bool {
-	return m.cfg.WorkDir != "" || m.cfg.Registry != nil
-}
-
 // checkpointed are the resources of a total the master keeps for an agent:
 // dynamic reservations and persistent volumes.
 func checkpointed(total resources.Resources) resources.Resources {
