@@ -37,8 +37,9 @@ type Bus struct {
 	now    func() time.Time
 	log    *slog.Logger
 
-	mu   sync.Mutex
-	subs map[*Subscription]struct{}
+	mu     sync.Mutex
+	subs   map[*Subscription]struct{}
+	closed bool
 }
 
 // NewBus returns a bus with no subscribers.
@@ -74,6 +75,9 @@ func (b *Bus) Publish(e Event) error {
 
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.closed {
+		return nil
+	}
 	for s := range b.subs {
 		if !s.takes(m.Type) {
 			continue
@@ -93,7 +97,8 @@ func (b *Bus) Publish(e Event) error {
 }
 
 // Subscribe registers a subscriber for the given event types (all types when none).
-// name identifies it in logs (a client address). Call Close when done.
+// name identifies it in logs (a client address). Call Close when done. After the bus is
+// closed, the subscription's channel is closed at once.
 func (b *Bus) Subscribe(name string, types ...string) *Subscription {
 	s := &Subscription{bus: b, name: name, c: make(chan Message, b.buffer)}
 	if len(types) > 0 {
@@ -103,9 +108,25 @@ func (b *Bus) Subscribe(name string, types ...string) *Subscription {
 		}
 	}
 	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		close(s.c)
+		return s
+	}
 	b.subs[s] = struct{}{}
-	b.mu.Unlock()
 	return s
+}
+
+// Close ends every subscription (their channels close after what they hold) and
+// makes later publications no-ops. The owner calls it when the scheduler stops, so that
+// event stream clients are let go and an HTTP server can shut down.
+func (b *Bus) Close() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.closed = true
+	for s := range b.subs {
+		b.remove(s)
+	}
 }
 
 // Subscribers returns how many subscribers the bus has.

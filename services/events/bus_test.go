@@ -192,3 +192,30 @@ func TestPublishReportsEncodingErrors(t *testing.T) {
 	default:
 	}
 }
+
+func TestCloseEndsSubscriptions(t *testing.T) {
+	b := NewBus(Options{})
+	s := b.Subscribe("a")
+	b.Publish(&AppTerminated{AppID: "/a"})
+	b.Close()
+	if m, ok := <-s.C(); !ok || m.Type != TypeAppTerminated {
+		t.Fatalf("buffered event lost: %v %v", m, ok)
+	}
+	if _, ok := <-s.C(); ok {
+		t.Fatal("channel open after Close")
+	}
+	if s.Dropped() {
+		t.Fatal("a closed bus is not a drop")
+	}
+	if err := b.Publish(&AppTerminated{}); err != nil {
+		t.Fatal(err)
+	}
+	late := b.Subscribe("late")
+	if _, ok := <-late.C(); ok {
+		t.Fatal("subscription after Close is open")
+	}
+	late.Close()
+	if b.Subscribers() != 0 {
+		t.Fatal("subscribers after Close")
+	}
+}

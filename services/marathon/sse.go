@@ -34,7 +34,7 @@ func remoteIP(r *http.Request) string {
 // <json>\n\n" per event, flushed at once; ?event_type= (repeatable) filters by type. A
 // client that does not accept text/event-stream gets 405, as from Marathon's servlet.
 // Idle streams get a blank line every KeepAlive (Jetty's heartbeat). The stream ends when
-// the client goes away or falls too far behind (the bus drops it).
+// the client goes away, falls too far behind (the bus drops it) or the bus is closed.
 func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet || !acceptsEventStream(r) {
 		w.Header().Set("Allow", http.MethodGet)
@@ -78,8 +78,10 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 			return
 		case m, ok := <-sub.C():
 			if !ok {
-				h.log.Info("marathon: event stream client dropped: too slow", "remote", ip)
-				return
+				if sub.Dropped() {
+					h.log.Info("marathon: event stream client dropped: too slow", "remote", ip)
+				}
+				return // dropped, or the bus closed (the scheduler is stopping)
 			}
 			if !write("event: ", m.Type, "\ndata: ", string(m.Data), "\n\n") {
 				return

@@ -205,3 +205,13 @@ func TestSlowEventStreamClientIsDropped(t *testing.T) {
 		t.Fatalf("client got all %d events; it should have been dropped", got)
 	}
 }
+
+func TestClosingTheBusEndsEventStreams(t *testing.T) {
+	srv, bus := sseServer(t, events.Options{}, time.Hour)
+	_, r := openStream(t, context.Background(), srv.URL+"/v2/events")
+	readEvent(t, r) // attached
+	bus.Close()
+	if _, err := io.ReadAll(r); err != nil {
+		t.Fatalf("stream did not end cleanly: %v", err)
+	}
+}
