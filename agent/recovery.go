@@ -3,6 +3,8 @@ package agent
 import (
 	"bytes"
 
+	"google.golang.org/protobuf/proto"
+
 	"agora/agent/checkpoint"
 	"agora/agent/containerizer"
 	"agora/agent/statusupdate"
@@ -32,11 +34,24 @@ func (a *Agent) recordRun(fw *framework, ex *executor) {
 	if a.checkpoint == nil {
 		return
 	}
-	a.checkpointErr(a.checkpoint.WriteFramework(fw.info))
+	a.recordFramework(fw)
 	a.checkpointErr(a.checkpoint.WriteRun(fw.id, ex.info, ex.containerID, checkpoint.Run{
 		Kind:    ex.kind.String(),
 		Sandbox: sandboxPath(a.cfg.WorkDir, a.agentID.GetValue(), fw.id, ex.id, ex.containerID),
 	}))
+}
+
+// recordFramework records the framework's FrameworkInfo unless the
+// checkpoint has it already.
+func (a *Agent) recordFramework(fw *framework) {
+	if a.checkpoint == nil || (fw.checkpointed != nil && proto.Equal(fw.checkpointed, fw.info)) {
+		return
+	}
+	if err := a.checkpoint.WriteFramework(fw.info); err != nil {
+		a.checkpointErr(err)
+		return
+	}
+	fw.checkpointed = fw.info
 }
 
 // recordTask records a task given to an executor run.
@@ -134,7 +149,8 @@ func (a *Agent) recover() {
 			a.destroyUnrecovered(rfw)
 			continue
 		}
-		fw := &framework{id: rfw.Info.GetId().GetValue(), info: rfw.Info, executors: make(map[string]*executor)}
+		fw := &framework{id: rfw.Info.GetId().GetValue(), info: rfw.Info, executors: make(map[string]*executor),
+			checkpointed: rfw.Info}
 		for _, rex := range rfw.Executors {
 			if ex := a.recoverRun(fw, rex, &ended); ex != nil {
 				fw.executors[ex.id] = ex

@@ -34,6 +34,9 @@ type framework struct {
 	// executorOrder keeps executors in launch order for stable listings.
 	executorOrder      []string
 	completedExecutors []*executor
+	// checkpointed is the FrameworkInfo last written to the checkpoint,
+	// so that an unchanged one is not written again for every run.
+	checkpointed *mesospb.FrameworkInfo
 }
 
 func (f *framework) capability(c mesospb.FrameworkInfo_Capability_Type) bool {

@@ -356,9 +356,7 @@ func (a *Agent) frameworkMessage(frameworkID, executorID string, data []byte) {
 func (a *Agent) updateFramework(info *mesospb.FrameworkInfo) {
 	if fw := a.frameworks[info.GetId().GetValue()]; fw != nil {
 		fw.info = info
-		if a.checkpoint != nil {
-			a.checkpointErr(a.checkpoint.WriteFramework(info))
-		}
+		a.recordFramework(fw) // recovery.go
 	}
 }
 

@@ -15,9 +15,13 @@
 //	  .../runs/<container>/tasks/<task>/process.status
 //	  .../runs/<container>/tasks/<task>/task.updates    status updates and acknowledgements
 //
-// Files are replaced atomically (write, fsync, rename); task.updates is an
-// append-only log of length-prefixed records, fsynced per record, whose
-// torn last record (a crash mid-write) is ignored on reading. Load reads
+// Files are replaced atomically (write, rename) without fsync, as Mesos
+// checkpoints them: they describe processes, and what survives a crash of
+// the machine is not its processes but only the agent process's crash,
+// which the page cache outlives. task.updates is an append-only log of
+// length-prefixed records, fsynced per record (acknowledgements matter
+// beyond the machine's life), whose torn last record (a crash mid-write)
+// is ignored on reading. Load reads
 // the whole tree back. The Store does no policy: the agent decides what
 // to record and what a recovered record means.
 package checkpoint
@@ -385,7 +389,9 @@ func readJSON(path string, v any) error {
 }
 
 // writeFile replaces path atomically: a reader, or a recovering agent,
-// sees the old content or the new, never part of one.
+// sees the old content or the new, never part of one. It does not fsync
+// (see the package documentation): on the launch path, three fsyncs per
+// task cost more than everything else the agent does for it.
 func writeFile(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
@@ -396,10 +402,6 @@ func writeFile(path string, data []byte) error {
 		return err
 	}
 	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
 		f.Close()
 		return err
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"os/signal"
 	"strconv"
 	"strings"
@@ -87,39 +86,43 @@ func runSupervisor(encoded string) int {
 			attr.Credential.Groups = []uint32{}
 		}
 	}
-	cmd := &exec.Cmd{
-		Path:        spec.Path,
-		Args:        spec.Argv,
-		Env:         spec.Env,
-		Dir:         spec.Dir,
-		Stdout:      os.Stdout,
-		Stderr:      os.Stderr,
-		SysProcAttr: attr,
+	// syscall.ForkExec rather than os/exec: os.StartProcess forks a
+	// throwaway child the first time it runs, to probe for pidfd support,
+	// and the supervisor starts exactly one process. Stdin is the
+	// supervisor's own, /dev/null; the report pipe is close-on-exec.
+	env := spec.Env
+	if env == nil {
+		env = []string{}
 	}
-	if cmd.Env == nil {
-		cmd.Env = []string{}
-	}
-	if err := cmd.Start(); err != nil {
+	leader, err := syscall.ForkExec(spec.Path, spec.Argv, &syscall.ProcAttr{
+		Dir:   spec.Dir,
+		Env:   env,
+		Files: []uintptr{0, 1, 2},
+		Sys:   attr,
+	})
+	if err != nil {
 		return fail(fmt.Errorf("%s: %w", spec.Path, err))
 	}
-	leader := cmd.Process.Pid
 	// The OOM killer is to take the task, never its supervisor, which
 	// must outlive it to kill the rest of the container and record its
 	// status; the task, started before this, keeps the score it inherited.
-	// Lowering the score needs root (CAP_SYS_RESOURCE): best effort.
-	_ = os.WriteFile("/proc/self/oom_score_adj", []byte("-1000"), 0)
+	// Lowering the score needs root (CAP_SYS_RESOURCE): best effort, and
+	// only for a container with a memory limit to hit.
+	if len(spec.CgroupProcs) > 0 {
+		_ = os.WriteFile("/proc/self/oom_score_adj", []byte("-1000"), 0)
+	}
 	send(supervisorReport{Started: leader})
 
 	// The reaper reaps every child, the command and the orphans reparented
 	// to us, and hands on the command's status.
-	leaderExit := make(chan syscall.WaitStatus, 1)
+	leaderExit := make(chan leaderEnd, 1)
 	go reapChildren(leader, leaderExit)
 
-	var ws syscall.WaitStatus
+	var end leaderEnd
 wait:
 	for {
 		select {
-		case ws = <-leaderExit:
+		case end = <-leaderExit:
 			break wait
 		case sig := <-signals:
 			switch sig {
@@ -134,9 +137,15 @@ wait:
 	}
 
 	// The command ended: its container ends with it, as Mesos destroys a
-	// container whose executor exited.
-	killTree(10 * time.Second)
-	status := exitStatusOf(ws)
+	// container whose executor exited. A supervisor left without children
+	// has no descendants either (orphans are reparented to it), so it
+	// need not look through /proc: that look costs more than it seems,
+	// since the kernel drops every /proc entry it made when the agent
+	// reaps the supervisor.
+	if !end.alone {
+		killTree(10 * time.Second)
+	}
+	status := exitStatusOf(end.status)
 	if spec.StatusPath != "" {
 		if err := writeStatusFile(spec.StatusPath, status); err != nil {
 			fmt.Fprintf(os.Stderr, "agora supervisor: cannot checkpoint the exit status: %v\n", err)
@@ -146,9 +155,17 @@ wait:
 	return 0
 }
 
+// leaderEnd is how the command ended, and whether it left nothing behind.
+type leaderEnd struct {
+	status syscall.WaitStatus
+	// alone is set when the supervisor had no child left once the
+	// command was reaped.
+	alone bool
+}
+
 // reapChildren waits for every child until none is left, sending the
 // leader's status on leaderExit.
-func reapChildren(leader int, leaderExit chan<- syscall.WaitStatus) {
+func reapChildren(leader int, leaderExit chan<- leaderEnd) {
 	for {
 		var ws syscall.WaitStatus
 		pid, err := syscall.Wait4(-1, &ws, 0, nil)
@@ -157,7 +174,23 @@ func reapChildren(leader int, leaderExit chan<- syscall.WaitStatus) {
 		case err != nil:
 			return // ECHILD: nothing left to wait for
 		case pid == leader:
-			leaderExit <- ws
+			leaderExit <- leaderEnd{status: ws, alone: reapExited()}
+		}
+	}
+}
+
+// reapExited reaps the children that have exited and reports whether no
+// child is left at all.
+func reapExited() bool {
+	for {
+		var ws syscall.WaitStatus
+		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
+		switch {
+		case errors.Is(err, syscall.EINTR):
+		case err != nil:
+			return errors.Is(err, syscall.ECHILD)
+		case pid == 0:
+			return false // children still running
 		}
 	}
 }
