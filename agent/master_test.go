@@ -103,10 +103,13 @@ func (m *testMaster) serve(w http.ResponseWriter, r *http.Request) {
 	switch call.GetType() {
 	case clusterpb.Call_UPDATE:
 		u := call.GetUpdate()
-		m.updates <- u
+		// The acknowledgement is queued on the stream before the test can
+		// see the update: whatever the test sends the agent next comes
+		// after it, so the agent has it by then.
 		if !hold {
 			m.acknowledge(u)
 		}
+		m.updates <- u
 	case clusterpb.Call_HEARTBEAT:
 		m.heartbeats.Add(1)
 	case clusterpb.Call_MESSAGE:
