@@ -3,6 +3,9 @@ package services
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"os"
+	"strconv"
 	"slices"
 	"strings"
 	"time"
@@ -420,8 +423,10 @@ func (e *Engine) ResetDelay(ctx context.Context, appID string) error {
 // Info implements marathon.Backend.
 func (e *Engine) Info(ctx context.Context) (marathon.Info, error) {
 	return query(ctx, e, func() (marathon.Info, error) {
+		leader, httpPort := e.leader()
 		return marathon.Info{
 			Name: "agora-services", Version: "1.11.0", Elected: true, FrameworkID: e.frameworkID,
+			Leader: leader, HTTPConfig: marathon.HTTPConfig{HTTPPort: httpPort},
 			MarathonConfig: map[string]any{
 				"master":                 e.cfg.Master,
 				"framework_name":         e.cfg.FrameworkName,
@@ -435,4 +440,18 @@ func (e *Engine) Info(ctx context.Context) (marathon.Info, error) {
 			ZookeeperConfig: map[string]any{},
 		}, nil
 	})
+}
+
+// leader is this services scheduler's "host:port" as /v2/leader prints it:
+// the advertised REST address (Config.WebUIURL), else the hostname.
+func (e *Engine) leader() (string, int) {
+	if u, err := url.Parse(e.cfg.WebUIURL); err == nil && u.Host != "" {
+		port, _ := strconv.Atoi(u.Port())
+		return u.Host, port
+	}
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "localhost"
+	}
+	return host, 0
 }

@@ -177,6 +177,7 @@ func (e *Engine) Events() *events.Bus { return e.events }
 // closes the store when it returns.
 func (e *Engine) Run(ctx context.Context) error {
 	defer e.store.Close()
+	defer e.events.Close() // ends every /v2/events stream
 	info := &mesospb.FrameworkInfo{
 		User:            proto.String(e.cfg.User),
 		Name:            proto.String(e.cfg.FrameworkName),
