@@ -20,6 +20,10 @@ import (
 // Mesos destroys the containers it does not recover. For checkpointing
 // frameworks the agent also records each task and every status update and
 // acknowledgement, so that no update is lost and none is sent twice.
+// Under cgroups isolation the runs of frameworks without checkpointing are
+// not recorded at all, as in Mesos: their containers' cgroups, which no
+// recovered run claims, are destroyed instead (destroyOrphanCgroups), and
+// the launch path saves a handful of file system operations per task.
 //
 // Writes happen on the loop, before the event they record has any effect
 // outside the agent: a task is recorded before its process starts, an
@@ -29,9 +33,17 @@ import (
 // supervisor is in the agent's cgroup or session at worst, and its task is
 // reported failed.)
 
+// recordsRuns reports whether the framework's executor runs are recorded:
+// always for frameworks that checkpoint; for the others only so that a
+// restarted agent can kill their containers, which it does through their
+// cgroups when there are some.
+func (a *Agent) recordsRuns(fw *framework) bool {
+	return a.checkpoint != nil && (fw.info.GetCheckpoint() || a.isolation.manager == nil)
+}
+
 // recordRun records a new executor run (and its framework).
 func (a *Agent) recordRun(fw *framework, ex *executor) {
-	if a.checkpoint == nil {
+	if !a.recordsRuns(fw) {
 		return
 	}
 	a.recordFramework(fw)
@@ -44,7 +56,7 @@ func (a *Agent) recordRun(fw *framework, ex *executor) {
 // recordFramework records the framework's FrameworkInfo unless the
 // checkpoint has it already.
 func (a *Agent) recordFramework(fw *framework) {
-	if a.checkpoint == nil || (fw.checkpointed != nil && proto.Equal(fw.checkpointed, fw.info)) {
+	if !a.recordsRuns(fw) || (fw.checkpointed != nil && proto.Equal(fw.checkpointed, fw.info)) {
 		return
 	}
 	if err := a.checkpoint.WriteFramework(fw.info); err != nil {
@@ -65,7 +77,7 @@ func (a *Agent) recordTask(fw *framework, ex *executor, info *mesospb.TaskInfo) 
 // recordProcess records the supervisor of an executor's process (taskID
 // "") or a task's.
 func (a *Agent) recordProcess(fw *framework, ex *executor, taskID string, proc *containerizer.Process) {
-	if a.checkpoint == nil {
+	if !a.recordsRuns(fw) {
 		return
 	}
 	a.checkpointErr(a.checkpoint.WriteProcess(fw.id, ex.id, ex.containerID, taskID,
@@ -98,14 +110,14 @@ func (a *Agent) recordAck(frameworkID string, ex *executor, taskID string, uuid 
 
 // forgetRun drops an executor run that is over from the checkpoint.
 func (a *Agent) forgetRun(fw *framework, ex *executor) {
-	if a.checkpoint != nil {
+	if a.recordsRuns(fw) {
 		a.checkpointErr(a.checkpoint.RemoveRun(fw.id, ex.id, ex.containerID))
 	}
 }
 
 // forgetFramework drops a framework with nothing left on the agent.
 func (a *Agent) forgetFramework(fw *framework) {
-	if a.checkpoint != nil {
+	if a.recordsRuns(fw) {
 		a.checkpointErr(a.checkpoint.RemoveFramework(fw.id))
 	}
 }
