@@ -298,3 +298,61 @@ func TestRecoveryReopensContainerCgroupsAndDestroysOrphans(t *testing.T) {
 	m.waitUpdates("long", mesospb.TaskState_TASK_KILLED)
 	waitCgroupsGone(t, task, "the recovered task's cgroup")
 }
+
+func TestExecutorContainerGrowsWithItsTasks(t *testing.T) {
+	requireCgroups(t)
+	m, a := registered(t, agent.Config{})
+	fw := frameworkInfo()
+	ex := testExecutorInfo(t, "grower")
+	ex.Resources = withResources(&mesospb.TaskInfo{}, 0.1, 32).Resources
+	m.runTask(fw, withResources(executorTask("one", ex, "wait"), 0.5, 64))
+	m.waitUpdates("one", mesospb.TaskState_TASK_RUNNING)
+	dirs := a.containerCgroups(t, "grower")
+	// A custom executor's container is its resources plus its tasks'.
+	waitControl(t, dirs, strconv.Itoa((32+64)<<20), "memory.limit_in_bytes", "memory.max")
+	waitControl(t, dirs, "614", "cpu.shares")
+
+	// Mesos updates the container's resources with each task it is given.
+	m.runTask(fw, withResources(executorTask("two", ex, "wait"), 1, 128))
+	m.waitUpdates("two", mesospb.TaskState_TASK_RUNNING)
+	waitControl(t, dirs, strconv.Itoa((32+64+128)<<20), "memory.limit_in_bytes", "memory.max")
+	waitControl(t, dirs, "1638", "cpu.shares")
+}
+
+// waitControl waits until a control file of the container reads want (the
+// agent updates limits on a worker). Files missing in this cgroup version
+// are skipped when another of names exists.
+func waitControl(t *testing.T, dirs []string, want string, names ...string) {
+	t.Helper()
+	if names[0] == "cpu.shares" {
+		if _, err := os.Stat(filepath.Join(dirs[0], "cgroup.controllers")); err == nil {
+			return // cgroup v2: cpu.weight, checked by TestContainerRunsInACgroupWithItsLimits
+		}
+	}
+	var got string
+	for deadline := time.Now().Add(waitTimeout); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if got = readControl(t, dirs, names...); got == want {
+			return
+		}
+	}
+	t.Fatalf("%v = %s, want %s", names, got, want)
+}
+
+func TestTaskGroupOverItsMemoryLimitFailsTogether(t *testing.T) {
+	requireCgroups(t)
+	m, _ := registered(t, agent.Config{})
+	ex := defaultExecutorInfo("group")
+	ex.Resources = withResources(&mesospb.TaskInfo{}, 0.1, 32).Resources
+	sleeper := withResources(commandTask("sleeper", "sleep 60"), 0.1, 16)
+	hog := withResources(commandTask("hog", "dd if=/dev/zero of=/dev/null bs=256M count=1"), 0.1, 16)
+	m.runTaskGroup(frameworkInfo(), ex, sleeper, hog)
+	// The whole container, both tasks, goes down with the limitation.
+	for _, id := range []string{"sleeper", "hog"} {
+		got := m.waitUpdates(id, mesospb.TaskState_TASK_FAILED)
+		last := got[len(got)-1]
+		if last.GetReason() != mesospb.TaskStatus_REASON_CONTAINER_LIMITATION_MEMORY ||
+			!strings.HasPrefix(last.GetMessage(), "Memory limit exceeded: Requested: 64MB") {
+			t.Errorf("task %s ended %v %q, want REASON_CONTAINER_LIMITATION_MEMORY", id, last.GetReason(), last.GetMessage())
+		}
+	}
+}
