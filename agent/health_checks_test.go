@@ -1,6 +1,7 @@
 package agent_test
 
 import (
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -87,9 +88,12 @@ func TestCommandHealthCheckReportsAndKills(t *testing.T) {
 
 func TestHTTPHealthCheckAgainstARealServer(t *testing.T) {
 	// failures is how many checks the server fails next; -1 fails all.
+	// The path is the test's own: on a shared machine another agent's
+	// check may reach a port this server reused, and must not count.
 	var failures atomic.Int32
+	path := fmt.Sprintf("/health-%d-%d", os.Getpid(), time.Now().UnixNano())
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/health" {
+		if r.URL.Path != path {
 			http.NotFound(w, r)
 			return
 		}
@@ -107,7 +111,7 @@ func TestHTTPHealthCheckAgainstARealServer(t *testing.T) {
 	task := shellTask("api", "sleep 60")
 	task.HealthCheck = quickCheck(&mesospb.HealthCheck{
 		Type: mesospb.HealthCheck_HTTP.Enum(),
-		Http: &mesospb.HealthCheck_HTTPCheckInfo{Port: proto.Uint32(uint32(port)), Path: proto.String("/health")},
+		Http: &mesospb.HealthCheck_HTTPCheckInfo{Port: proto.Uint32(uint32(port)), Path: proto.String(path)},
 	})
 	task.HealthCheck.ConsecutiveFailures = proto.Uint32(3)
 	m.runTask(frameworkInfo(), task)
