@@ -1,14 +1,19 @@
 package agent_test
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -236,6 +241,39 @@ func TestExplicitCgroupsIsolationThatCannotBeHonouredFailsStartUp(t *testing.T) 
 	}
 }
 
+func TestNoIsolationIsAWarningAtStartUp(t *testing.T) {
+	var logs strings.Builder
+	var mu sync.Mutex
+	log := slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, nil))
+	a, err := agent.New(agent.Config{Master: "127.0.0.1:1", WorkDir: t.TempDir(), Listen: "127.0.0.1:0",
+		CgroupsRoot: "../outside", Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := a.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if out := logs.String(); !strings.Contains(out, `level=WARN msg="no resource isolation is possible: tasks' CPU and memory are not limited"`) ||
+		!strings.Contains(out, `reason="cgroups root \"../outside\" must be a relative path`) {
+		t.Errorf("start-up logs do not warn that there is no isolation:\n%s", logs.String())
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
 func TestAutoIsolationFallsBackToPosixAndSaysWhy(t *testing.T) {
 	m, a := registered(t, agent.Config{CgroupsRoot: "../outside"})
 	var flags flagsDocument
@@ -246,6 +284,25 @@ func TestAutoIsolationFallsBackToPosixAndSaysWhy(t *testing.T) {
 	iso := a.isolationState(t).Isolation
 	if iso.Cgroups != "none" || iso.Reason == "" {
 		t.Errorf("/state isolation = %+v, want none with a reason", iso)
+	}
+	// The v1 operator API says the same (GET_FLAGS).
+	resp := postJSON(t, "http://"+a.Addr().String()+"/api/v1", `{"type":"GET_FLAGS"}`)
+	defer resp.Body.Close()
+	var got struct {
+		Type     string `json:"type"`
+		GetFlags struct {
+			Flags []struct{ Name, Value string } `json:"flags"`
+		} `json:"get_flags"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || got.Type != "GET_FLAGS" {
+		t.Fatalf("GET_FLAGS: %v %+v", err, got)
+	}
+	found := false
+	for _, f := range got.GetFlags.Flags {
+		found = found || (f.Name == "isolation" && f.Value == agent.IsolationPosix)
+	}
+	if !found {
+		t.Errorf("GET_FLAGS %+v has no isolation=%s", got.GetFlags.Flags, agent.IsolationPosix)
 	}
 	// Tasks still run, without limits.
 	m.runTask(frameworkInfo(), withResources(commandTask("free", "exit 0"), 0.1, 1))
