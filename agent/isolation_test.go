@@ -208,6 +208,20 @@ func TestTaskOverItsMemoryLimitFails(t *testing.T) {
 	waitCgroupsGone(t, dirs, "the cgroup of the task that ran out of memory")
 }
 
+func TestContainerWhoseChildRanOutOfMemoryIsKilled(t *testing.T) {
+	requireCgroups(t)
+	m, _ := registered(t, agent.Config{})
+	// The OOM killer takes dd, a child; the task's shell would sleep on:
+	// the agent kills the container, as Mesos destroys a limited one.
+	m.runTask(frameworkInfo(), withResources(commandTask("parent",
+		`dd if=/dev/zero of=/dev/null bs=256M count=1; exec sleep 60`), 0.1, 16))
+	got := m.waitUpdates("parent", mesospb.TaskState_TASK_FAILED)
+	last := got[len(got)-1]
+	if last.GetReason() != mesospb.TaskStatus_REASON_CONTAINER_LIMITATION_MEMORY || last.GetSource() != mesospb.TaskStatus_SOURCE_AGENT {
+		t.Errorf("task ended %v from %v, want REASON_CONTAINER_LIMITATION_MEMORY from the agent", last.GetReason(), last.GetSource())
+	}
+}
+
 func isTerminal(s mesospb.TaskState) bool {
 	switch s {
 	case mesospb.TaskState_TASK_FINISHED, mesospb.TaskState_TASK_FAILED, mesospb.TaskState_TASK_KILLED,
