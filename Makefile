@@ -35,6 +35,7 @@ FUZZ_TARGETS = \
 	./constraints:FuzzParseMarathon \
 	./agent/fetcher:FuzzExtractTar \
 	./agent/containerizer:FuzzParseDuration \
+	./agent/containerizer/internal/supervisor:FuzzDecode \
 	./agent/checkpoint:FuzzReadUpdates \
 	./sdk/executor:FuzzParseDuration \
 	./agent/cgroups:FuzzParseMountinfo \

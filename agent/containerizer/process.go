@@ -4,7 +4,6 @@ package containerizer
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,6 +15,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"agora/agent/containerizer/internal/supervisor"
 )
 
 // Errors from Launch.
@@ -98,7 +99,7 @@ type ProcessSpec struct {
 // play the part of Mesos's container: when the process ends, whatever it
 // left running is killed, and Kill ends them all.
 //
-// Each Process is run by a supervisor (see supervisor_linux.go), a small
+// Each Process is run by a supervisor (see internal/supervisor), a small
 // process of the agent's own binary that leads the container's session,
 // outlives the agent and finds the container's whole process tree, even
 // the parts that called setsid or double-forked. A Process from Recover is
@@ -169,15 +170,12 @@ func Launch(spec ProcessSpec) (*Process, error) {
 	}
 	defer stderr.Close()
 
-	sup := supervisorSpec{Path: path, Argv: argv, Env: env, Dir: sandbox,
+	sup := supervisor.Spec{Path: path, Argv: argv, Env: env, Dir: sandbox,
 		StatusPath: spec.StatusPath, CgroupProcs: spec.CgroupProcs}
 	if cred != nil {
 		sup.UID, sup.GID, sup.Groups = &cred.Uid, cred.Gid, cred.Groups
 	}
-	encoded, err := json.Marshal(sup)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidSpec, err)
-	}
+	encoded := sup.Encode()
 	reportR, reportW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrLaunch, err)
@@ -186,11 +184,11 @@ func Launch(spec ProcessSpec) (*Process, error) {
 		// /proc/self/exe is our binary even when its file was replaced or
 		// deleted since we started (an upgrade in progress).
 		Path: "/proc/self/exe",
-		Args: []string{supervisorArg0},
+		Args: []string{supervisor.Arg0},
 		// The supervisor gets nothing of the agent's environment; the
 		// command gets exactly the spec's. GORACE spares race-enabled test
 		// binaries the race runtime's pause at exit.
-		Env:         []string{supervisorEnv + "=" + string(encoded), "GOMAXPROCS=1", "GORACE=atexit_sleep_ms=0"},
+		Env:         []string{supervisor.EnvVar + "=" + encoded, "GOMAXPROCS=1", "GORACE=atexit_sleep_ms=0"},
 		Dir:         sandbox,
 		Stdout:      stdout, // *os.File: handed down, no copying goroutine
 		Stderr:      stderr,
@@ -350,7 +348,7 @@ func (p *Process) supervise() {
 	var status ExitStatus
 	switch ws, ok := waitStatus(p.cmd.ProcessState); {
 	case reportErr == nil:
-		status = last.Exited.status()
+		status = *last.Exited
 	case ok:
 		status = exitStatusOf(ws) // the supervisor's own end, the best we know
 	default:

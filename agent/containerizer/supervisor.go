@@ -8,94 +8,41 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
+
+	"agora/agent/containerizer/internal/supervisor"
 )
 
-// The supervisor's spec, its reports and its status files: the parts of
-// the agent-supervisor protocol that are plain data (supervisor_linux.go
-// has the supervisor itself).
-
-// supervisorEnv carries the supervisor's spec, JSON-encoded. A process
-// started with it set runs as a supervisor (see init) instead of as
-// whatever the binary is.
-const supervisorEnv = "AGORA_CONTAINER_SUPERVISOR"
-
-// supervisorArg0 names supervisors in ps.
-const supervisorArg0 = "agora-container-supervisor"
-
-// reportFD is the supervisor's end of the pipe to the agent.
-const reportFD = 3
+// The agent's side of the agent-supervisor protocol: reading the
+// supervisor's reports and the status files it leaves. The supervisor
+// itself, and the formats, are in internal/supervisor, a package that
+// imports nothing above os so that a supervisor starts without running
+// the initialisers of the rest of the agent's binary.
 
 // sigKillTree asks a supervisor to SIGKILL the whole container.
-const sigKillTree = syscall.SIGUSR1
-
-// supervisorSpec is what a supervisor runs: a resolved command.
-type supervisorSpec struct {
-	Path string   `json:"path"`
-	Argv []string `json:"argv"`
-	Env  []string `json:"env"`
-	Dir  string   `json:"dir"`
-	// Credential, when set, is who the command runs as.
-	UID    *uint32  `json:"uid,omitempty"`
-	GID    uint32   `json:"gid,omitempty"`
-	Groups []uint32 `json:"groups,omitempty"`
-	// StatusPath receives the command's exit status when it ends.
-	StatusPath string `json:"status_path,omitempty"`
-	// CgroupProcs are cgroup.procs files the supervisor joins before it
-	// starts the command, so that the command and all it starts are in
-	// the container's cgroups.
-	CgroupProcs []string `json:"cgroup_procs,omitempty"`
-}
+const sigKillTree = supervisor.SigKillTree
 
 // supervisorReport is one line on the report pipe.
 type supervisorReport struct {
-	Started int           `json:"started,omitempty"`
-	Error   string        `json:"error,omitempty"`
-	Exited  *statusRecord `json:"exited,omitempty"`
+	Started int
+	Error   string
+	Exited  *ExitStatus
 }
 
-// statusRecord is an ExitStatus on the pipe and in status files.
+// statusRecord is an ExitStatus in status files.
 type statusRecord struct {
 	Code       int  `json:"code"`
 	Signal     int  `json:"signal,omitempty"`
 	CoreDumped bool `json:"core_dumped,omitempty"`
 }
 
-func recordOf(s ExitStatus) *statusRecord {
-	return &statusRecord{Code: s.Code, Signal: int(s.Signal), CoreDumped: s.CoreDumped}
-}
-
 func (r *statusRecord) status() ExitStatus {
 	return ExitStatus{Code: r.Code, Signal: syscall.Signal(r.Signal), CoreDumped: r.CoreDumped}
 }
 
-// writeStatusFile records status at path, atomically: a reader sees the
-// whole record or none.
-func writeStatusFile(path string, status ExitStatus) error {
-	b, err := json.Marshal(recordOf(status))
-	if err != nil {
-		return err
-	}
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
-}
-
-// readStatusFile reads a status written by writeStatusFile.
+// readStatusFile reads a status file left by a supervisor.
 func readStatusFile(path string) (ExitStatus, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -110,13 +57,33 @@ func readStatusFile(path string) (ExitStatus, error) {
 
 // readReport reads the supervisor's next report line.
 func readReport(r *bufio.Reader) (supervisorReport, error) {
-	line, err := r.ReadBytes('\n')
+	line, err := r.ReadString('\n')
 	if err != nil {
 		return supervisorReport{}, err
 	}
-	var rep supervisorReport
-	if err := json.Unmarshal(line, &rep); err != nil {
-		return supervisorReport{}, fmt.Errorf("supervisor report %q: %w", line, err)
+	line = strings.TrimSuffix(line, "\n")
+	bad := fmt.Errorf("supervisor report %q", line)
+	kind, rest, _ := strings.Cut(line, " ")
+	switch kind {
+	case "started":
+		pid, err := strconv.Atoi(rest)
+		if err != nil || pid <= 0 {
+			return supervisorReport{}, bad
+		}
+		return supervisorReport{Started: pid}, nil
+	case "error":
+		return supervisorReport{Error: rest}, nil
+	case "exited":
+		f := strings.Fields(rest)
+		if len(f) != 3 {
+			return supervisorReport{}, bad
+		}
+		code, err1 := strconv.Atoi(f[0])
+		sig, err2 := strconv.Atoi(f[1])
+		if err1 != nil || err2 != nil || (f[2] != "0" && f[2] != "1") {
+			return supervisorReport{}, bad
+		}
+		return supervisorReport{Exited: &ExitStatus{Code: code, Signal: syscall.Signal(sig), CoreDumped: f[2] == "1"}}, nil
 	}
-	return rep, nil
+	return supervisorReport{}, bad
 }

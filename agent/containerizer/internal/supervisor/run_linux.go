@@ -1,13 +1,9 @@
-package containerizer
+package supervisor
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"os/signal"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 )
@@ -19,9 +15,9 @@ import (
 // the part of Mesos's per-container helper processes:
 //
 //   - It outlives the agent. The agent can die (kill -9, a crash, an
-//     upgrade) and the container goes on running; a new agent re-attaches
-//     with Recover, and if the command ended meanwhile its real exit
-//     status is in the status file the supervisor left (ProcessSpec.StatusPath).
+//     upgrade) and the container goes on running; a new agent re-attaches,
+//     and if the command ended meanwhile its real exit status is in the
+//     status file the supervisor left (Spec.StatusPath).
 //   - It is a child subreaper (PR_SET_CHILD_SUBREAPER): whatever the command
 //     starts stays its descendant even when it double-forks or calls setsid,
 //     so the supervisor finds the whole process tree by walking
@@ -30,10 +26,10 @@ import (
 //     survives its container.
 //
 // The agent talks to the supervisor with signals (SIGTERM: pass SIGTERM
-// and SIGCONT to the whole tree; SIGUSR1: SIGKILL the whole tree), and the
-// supervisor reports on a pipe (file descriptor 3): a first line once the
-// command started ({"started":pid} or {"error":"..."}) and a last one when
-// the container is gone ({"exited":{...}}).
+// and SIGCONT to the whole tree; SigKillTree: SIGKILL the whole tree), and
+// the supervisor reports on a pipe (ReportFD): a first line once the
+// command started ("started <pid>" or "error <message>") and a last one
+// when the container is gone ("exited <code> <signal> <core>").
 
 // prSetChildSubreaper is prctl's PR_SET_CHILD_SUBREAPER.
 const prSetChildSubreaper = 36
@@ -41,41 +37,47 @@ const prSetChildSubreaper = 36
 func init() {
 	// Any binary that links the containerizer can be a supervisor: the
 	// agora binary, and test binaries, whose agents launch processes too.
-	if spec, ok := os.LookupEnv(supervisorEnv); ok {
-		os.Exit(runSupervisor(spec))
+	if spec, ok := syscall.Getenv(EnvVar); ok {
+		os.Exit(run(spec))
 	}
 }
 
-// runSupervisor is a supervisor's whole life; it returns the exit code.
-func runSupervisor(encoded string) int {
-	report := os.NewFile(reportFD, "report")
-	syscall.CloseOnExec(reportFD) // the command must not hold the pipe open
-	send := func(r supervisorReport) {
-		b, _ := json.Marshal(r)
+// run is a supervisor's whole life; it returns the exit code.
+func run(encoded string) int {
+	report := os.NewFile(ReportFD, "report")
+	syscall.CloseOnExec(ReportFD) // the command must not hold the pipe open
+	send := func(line []byte) {
 		// A write fails once the agent that started us is gone; the status
 		// file is what a new agent reads.
-		_, _ = report.Write(append(b, '\n'))
+		_, _ = report.Write(append(line, '\n'))
 	}
-	fail := func(err error) int {
-		send(supervisorReport{Error: err.Error()})
+	fail := func(what string, err error) int {
+		msg := []byte("error " + what + ": " + err.Error())
+		for i, c := range msg {
+			if c == '\n' {
+				msg[i] = ' '
+			}
+		}
+		send(msg)
 		return 1
 	}
 
-	var spec supervisorSpec
-	if err := json.Unmarshal([]byte(encoded), &spec); err != nil {
-		return fail(fmt.Errorf("supervisor spec: %w", err))
+	spec, err := Decode(encoded)
+	if err != nil {
+		return fail("supervisor spec", err)
 	}
 	// Handled, not ignored: an ignored disposition would pass on to the
 	// command through exec.
 	signals := make(chan os.Signal, 16)
-	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, sigKillTree)
+	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, SigKillTree)
 
 	if _, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, prSetChildSubreaper, 1, 0); errno != 0 {
-		return fail(fmt.Errorf("prctl(PR_SET_CHILD_SUBREAPER): %w", errno))
+		return fail("prctl(PR_SET_CHILD_SUBREAPER)", errno)
 	}
+	self := appendUint(nil, uint64(os.Getpid()))
 	for _, procs := range spec.CgroupProcs {
-		if err := os.WriteFile(procs, []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
-			return fail(fmt.Errorf("joining cgroup: %w", err))
+		if err := os.WriteFile(procs, self, 0o644); err != nil {
+			return fail("joining cgroup", err)
 		}
 	}
 
@@ -101,7 +103,7 @@ func runSupervisor(encoded string) int {
 		Sys:   attr,
 	})
 	if err != nil {
-		return fail(fmt.Errorf("%s: %w", spec.Path, err))
+		return fail(spec.Path, err)
 	}
 	// The OOM killer is to take the task, never its supervisor, which
 	// must outlive it to kill the rest of the container and record its
@@ -111,7 +113,7 @@ func runSupervisor(encoded string) int {
 	if len(spec.CgroupProcs) > 0 {
 		_ = os.WriteFile("/proc/self/oom_score_adj", []byte("-1000"), 0)
 	}
-	send(supervisorReport{Started: leader})
+	send(appendUint([]byte("started "), uint64(leader)))
 
 	// The reaper reaps every child, the command and the orphans reparented
 	// to us, and hands on the command's status.
@@ -126,7 +128,7 @@ wait:
 			break wait
 		case sig := <-signals:
 			switch sig {
-			case sigKillTree:
+			case SigKillTree:
 				signalTree(syscall.SIGKILL)
 			default: // SIGTERM, or SIGINT/SIGHUP from a terminal: a graceful kill
 				signalTree(syscall.SIGTERM)
@@ -145,13 +147,23 @@ wait:
 	if !end.alone {
 		killTree(10 * time.Second)
 	}
-	status := exitStatusOf(end.status)
+	code, sig, core := end.status.ExitStatus(), 0, false
+	if end.status.Signaled() {
+		code, sig, core = 0, int(end.status.Signal()), end.status.CoreDump()
+	}
 	if spec.StatusPath != "" {
-		if err := writeStatusFile(spec.StatusPath, status); err != nil {
-			fmt.Fprintf(os.Stderr, "agora supervisor: cannot checkpoint the exit status: %v\n", err)
+		if err := writeAtomically(spec.StatusPath, StatusJSON(code, sig, core)); err != nil {
+			_, _ = os.Stderr.WriteString("agora supervisor: cannot checkpoint the exit status: " + err.Error() + "\n")
 		}
 	}
-	send(supervisorReport{Exited: recordOf(status)})
+	line := appendInt([]byte("exited "), code)
+	line = appendInt(append(line, ' '), sig)
+	if core {
+		line = append(line, " 1"...)
+	} else {
+		line = append(line, " 0"...)
+	}
+	send(line)
 	return 0
 }
 
@@ -214,7 +226,7 @@ func killTree(timeout time.Duration) {
 func signalTree(sig syscall.Signal) int {
 	live := 0
 	for _, pid := range descendants(os.Getpid()) {
-		if st, ok := readStat(pid); ok && st.state != 'Z' && st.state != 'X' {
+		if state, ok := processState(pid); ok && state != 'Z' && state != 'X' {
 			live++
 			_ = syscall.Kill(pid, sig)
 		}
@@ -230,19 +242,78 @@ func descendants(pid int) []int {
 	for len(queue) > 0 {
 		p := queue[0]
 		queue = queue[1:]
-		threads, _ := os.ReadDir("/proc/" + strconv.Itoa(p) + "/task")
+		dir := "/proc/" + string(appendUint(nil, uint64(p))) + "/task"
+		threads, _ := os.ReadDir(dir)
 		for _, t := range threads {
-			data, err := os.ReadFile("/proc/" + strconv.Itoa(p) + "/task/" + t.Name() + "/children")
+			data, err := os.ReadFile(dir + "/" + t.Name() + "/children")
 			if err != nil {
 				continue
 			}
-			for _, f := range strings.Fields(string(data)) {
-				if child, err := strconv.Atoi(f); err == nil {
-					out = append(out, child)
-					queue = append(queue, child)
-				}
+			for _, child := range splitPids(data) {
+				out = append(out, child)
+				queue = append(queue, child)
 			}
 		}
 	}
 	return out
+}
+
+// splitPids reads the space-separated pids of a children file.
+func splitPids(data []byte) []int {
+	var pids []int
+	n, in := 0, false
+	for _, c := range data {
+		if c >= '0' && c <= '9' {
+			n, in = n*10+int(c-'0'), true
+			continue
+		}
+		if in {
+			pids = append(pids, n)
+		}
+		n, in = 0, false
+	}
+	if in {
+		pids = append(pids, n)
+	}
+	return pids
+}
+
+// processState is the state letter of /proc/<pid>/stat ('R', 'S', 'Z', …).
+func processState(pid int) (byte, bool) {
+	data, err := os.ReadFile("/proc/" + string(appendUint(nil, uint64(pid))) + "/stat")
+	if err != nil {
+		return 0, false
+	}
+	// "pid (comm) S ...": comm may hold spaces and parentheses.
+	for i := len(data) - 1; i >= 0; i-- {
+		if data[i] == ')' {
+			if i+2 < len(data) {
+				return data[i+2], true
+			}
+			break
+		}
+	}
+	return 0, false
+}
+
+// writeAtomically replaces path with data: a reader sees the whole record
+// or none.
+func writeAtomically(path string, data []byte) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
