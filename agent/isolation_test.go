@@ -222,6 +222,30 @@ func TestContainerWhoseChildRanOutOfMemoryIsKilled(t *testing.T) {
 	}
 }
 
+func TestCustomExecutorOverItsMemoryLimitFailsItsTasks(t *testing.T) {
+	requireCgroups(t)
+	m, _ := registered(t, agent.Config{})
+	fw := frameworkInfo()
+	ex := testExecutorInfo(t, "hungry")
+	ex.Resources = withResources(&mesospb.TaskInfo{}, 0.1, 64).Resources
+	m.runTask(fw, withResources(executorTask("calm", ex, "wait"), 0.1, 16))
+	m.waitUpdates("calm", mesospb.TaskState_TASK_RUNNING)
+	m.runTask(fw, withResources(executorTask("hog", ex, "hog"), 0.1, 16))
+	// The executor itself runs out of memory: every task it had fails with
+	// the limitation, from the agent.
+	for _, id := range []string{"calm", "hog"} {
+		got := m.waitUpdates(id, mesospb.TaskState_TASK_FAILED)
+		last := got[len(got)-1]
+		if last.GetReason() != mesospb.TaskStatus_REASON_CONTAINER_LIMITATION_MEMORY || last.GetSource() != mesospb.TaskStatus_SOURCE_AGENT ||
+			// 80 MB or, once the hog's resources are added, 96 MB: the
+			// update races with the executor's allocation.
+			!strings.HasPrefix(last.GetMessage(), "Memory limit exceeded: Requested: ") {
+			t.Errorf("task %s ended %v from %v %q, want REASON_CONTAINER_LIMITATION_MEMORY from the agent", id,
+				last.GetReason(), last.GetSource(), last.GetMessage())
+		}
+	}
+}
+
 func isTerminal(s mesospb.TaskState) bool {
 	switch s {
 	case mesospb.TaskState_TASK_FINISHED, mesospb.TaskState_TASK_FAILED, mesospb.TaskState_TASK_KILLED,

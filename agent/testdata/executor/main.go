@@ -9,7 +9,8 @@
 //     then TASK_FINISHED, unless the task's data is "wait", which keeps it
 //     running until a KILL (answered with TASK_KILLED), or "finish-file",
 //     which keeps it running until a file named finish-<task id> appears
-//     in the sandbox;
+//     in the sandbox, or "hog", which makes the executor touch 512 MB of
+//     memory;
 //   - for each ACKNOWLEDGED it sends a MESSAGE "acked:<task id>:<state>";
 //   - for each MESSAGE from its scheduler it sends back "echo:<data>";
 //   - on SHUTDOWN it exits 0, unless IGNORE_SHUTDOWN is set in its
@@ -247,6 +248,13 @@ func run(t taskInfo) {
 	update(t.TaskID.Value, "TASK_RUNNING")
 	switch string(t.Data) {
 	case "wait":
+	case "hog":
+		// Touches more memory than any test gives it: the OOM killer's.
+		hog := make([]byte, 512<<20)
+		for i := 0; i < len(hog); i += 4096 {
+			hog[i] = 1
+		}
+		update(t.TaskID.Value, "TASK_FINISHED")
 	case "finish-file":
 		go func() {
 			for {
