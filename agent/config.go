@@ -138,6 +138,10 @@ type Config struct {
 	// CFS quota (--cgroups_enable_cfs, off by default as in Mesos); without
 	// it cpus only weigh containers against each other.
 	CgroupsEnableCFS bool
+	// CgroupsLimitSwap makes the memory limit cover swap too
+	// (--cgroups_limit_swap, off by default as in Mesos), so a container
+	// over its limit is OOM-killed rather than swapped out.
+	CgroupsLimitSwap bool
 	// CgroupsNested puts CgroupsRoot under the agent's own cgroup instead of
 	// at the top of each hierarchy: for tests and delegated subtrees. The
 	// containers then die with the agent's cgroup if whatever manages it

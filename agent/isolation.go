@@ -88,6 +88,7 @@ func newIsolation(cfg Config, log *slog.Logger) (*isolation, error) {
 		Root:      cfg.CgroupsRoot,
 		Nested:    cfg.CgroupsNested,
 		EnableCFS: cfg.CgroupsEnableCFS,
+		LimitSwap: cfg.CgroupsLimitSwap,
 		Logger:    log,
 	}}
 	auto := cfg.Isolation == IsolationAuto

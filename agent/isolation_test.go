@@ -182,7 +182,8 @@ func TestContainerRunsInACgroupWithItsLimits(t *testing.T) {
 
 func TestTaskOverItsMemoryLimitFails(t *testing.T) {
 	requireCgroups(t)
-	m, a := registered(t, agent.Config{})
+	// With swap limited too, a host with swap OOM-kills as well.
+	m, a := registered(t, agent.Config{CgroupsLimitSwap: true})
 	fw := frameworkInfo()
 	// dd's 256 MB buffer, filled from /dev/zero, does not fit in the
 	// container's 16 + 32 MB.

@@ -283,6 +283,7 @@ func (a *Agent) flags() map[string]string {
 		"isolation":          a.isolation.flag,
 		"cgroups_root":       a.cfg.CgroupsRoot,
 		"cgroups_enable_cfs": strconv.FormatBool(a.cfg.CgroupsEnableCFS),
+		"cgroups_limit_swap": strconv.FormatBool(a.cfg.CgroupsLimitSwap),
 	}
 }
 

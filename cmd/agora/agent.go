@@ -57,6 +57,7 @@ func runAgent(args []string, stdout, stderr io.Writer) int {
 		"resource isolation: auto (cgroups when the host allows, else none), "+agent.IsolationCgroups+" (required) or "+agent.IsolationPosix+" (none)")
 	fs.StringVar(&cfg.CgroupsRoot, "cgroups_root", cgroups.DefaultRoot, "root cgroup of the agent's containers (<root>/<agent id>/<container id>)")
 	fs.BoolVar(&cfg.CgroupsEnableCFS, "cgroups_enable_cfs", false, "cap containers' CPU time at their cpus with a CFS quota")
+	fs.BoolVar(&cfg.CgroupsLimitSwap, "cgroups_limit_swap", false, "make the memory limit cover swap too")
 	fs.StringVar(&loggingLevel, "logging_level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return 2
