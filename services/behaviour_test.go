@@ -107,3 +107,32 @@ func TestCrashingAppBacksOff(t *testing.T) {
 		t.Fatalf("delay not reset: %+v", q)
 	}
 }
+
+// requirePorts gets the task exactly the ports its definitions name, and
+// args run without a shell.
+func TestRequirePortsAndArgs(t *testing.T) {
+	c := testcluster.Start(t, testcluster.Options{Agents: 1})
+	s := startServices(t, c, t.TempDir())
+	s.do("POST", "/v2/apps", `{"id":"/fixed","args":["sleep","1000"],"cpus":0.1,"mem":16,
+		"requirePorts":true,"portDefinitions":[{"port":31555,"name":"admin"}]}`, nil)
+	a := s.waitRunning("/fixed", 1)
+	if got := a.Tasks[0].Ports; len(got) != 1 || got[0] != 31555 {
+		t.Fatalf("host ports %v, want [31555]", got)
+	}
+	// args run without a shell: "$HOME" reaches printf as is.
+	s.do("POST", "/v2/apps", `{"id":"/literal","args":["printf","%s","$HOME"],"cpus":0.1,"mem":16,"portDefinitions":[]}`, nil)
+	var taskID string
+	waitFor(t, "a task of /literal", func() (bool, string) {
+		var out struct {
+			Tasks []taskView `json:"tasks"`
+		}
+		s.do("GET", "/v2/apps/literal/tasks", nil, &out)
+		if len(out.Tasks) > 0 {
+			taskID = out.Tasks[0].ID
+		}
+		return taskID != "", fmt.Sprint(out)
+	})
+	if out := sandboxFile(t, c.WorkDir, taskID, "stdout"); out != "$HOME" {
+		t.Fatalf("stdout %q, want the literal $HOME", out)
+	}
+}
