@@ -65,7 +65,14 @@ func (c *callbacks) StatusUpdate(ctx context.Context, d *scheduler.Driver, st *m
 
 func (c *callbacks) Error(ctx context.Context, d *scheduler.Driver, message string) {
 	c.e.log.Error("the master ended the framework", "message", message)
+	if message == frameworkRemovedMessage {
+		c.e.removed.Store(true)
+	}
 }
+
+// frameworkRemovedMessage is the ERROR a Mesos master sends a framework it
+// removed (failover timeout passed, or torn down).
+const frameworkRemovedMessage = "Framework has been removed"
 
 func masterAddress(m *mesospb.MasterInfo) string {
 	if m == nil {

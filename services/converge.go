@@ -157,7 +157,7 @@ func (e *Engine) kill(in *instance, now time.Time, why string) {
 	taskID := &mesospb.TaskID{Value: proto.String(in.TaskID)}
 	agentID := &mesospb.AgentID{Value: proto.String(in.AgentID)}
 	e.call(func(ctx context.Context) {
-		if err := e.driver.Kill(ctx, taskID, agentID); err != nil {
+		if err := e.drv().Kill(ctx, taskID, agentID); err != nil {
 			e.log.Warn("kill failed; will retry", "task", taskID.GetValue(), "err", err)
 		}
 	})
@@ -211,14 +211,14 @@ func (e *Engine) reviveOrSuppress() {
 		// so new demand is offered everything at once.
 		e.suppressed, e.needRevive = false, false
 		e.call(func(ctx context.Context) {
-			if err := e.driver.Revive(ctx); err != nil {
+			if err := e.drv().Revive(ctx); err != nil {
 				e.log.Warn("revive failed", "err", err)
 			}
 		})
 	case !waiting && !e.suppressed:
 		e.suppressed = true
 		e.call(func(ctx context.Context) {
-			if err := e.driver.Suppress(ctx); err != nil {
+			if err := e.drv().Suppress(ctx); err != nil {
 				e.log.Warn("suppress failed", "err", err)
 			}
 		})

@@ -9,6 +9,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	mesospb "agora/api/mesos/v1"
@@ -80,8 +81,11 @@ type Engine struct {
 	log    *slog.Logger
 	store  *store.Store
 	events *events.Bus
-	tasks  *scheduler.MemoryStore
-	driver *scheduler.Driver
+	tasks  *scheduler.MemoryStore // owned by the loop; handed to each driver
+	driver atomic.Pointer[scheduler.Driver]
+	// removed is set by the Error callback when the master says the
+	// framework has been removed.
+	removed atomic.Bool
 
 	ops     chan func()
 	stopped chan struct{}
@@ -178,6 +182,52 @@ func (e *Engine) Events() *events.Bus { return e.events }
 func (e *Engine) Run(ctx context.Context) error {
 	defer e.store.Close()
 	defer e.events.Close() // ends every /v2/events stream
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); e.loop(ctx) }()
+	go func() { defer wg.Done(); e.send(ctx) }()
+	defer wg.Wait()
+	defer cancel()
+
+	for {
+		var frameworkID string
+		var tasks scheduler.TaskStore
+		if err := e.do(ctx, func() { frameworkID, tasks = e.frameworkID, e.tasks }); err != nil {
+			return nil // stopped before subscribing
+		}
+		d, err := scheduler.New(scheduler.Config{
+			Master:    e.cfg.Master,
+			Framework: e.frameworkInfo(frameworkID),
+			Codec:     e.cfg.Codec,
+			Store:     tasks,
+			Logger:    e.log,
+		}, &callbacks{e: e})
+		if err != nil {
+			return err
+		}
+		e.driver.Store(d)
+		err = d.Run(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if errors.Is(err, scheduler.ErrFrameworkError) && e.removed.Swap(false) {
+			// The master removed the framework (its failover timeout
+			// passed while services was away) and killed its tasks.
+			// Marathon stops here and needs an operator; services
+			// registers anew and launches every app again.
+			if e.do(ctx, e.frameworkRemoved) != nil {
+				return nil
+			}
+			continue
+		}
+		return err
+	}
+}
+
+// frameworkInfo is the FrameworkInfo services subscribes with.
+func (e *Engine) frameworkInfo(id string) *mesospb.FrameworkInfo {
 	info := &mesospb.FrameworkInfo{
 		User:            proto.String(e.cfg.User),
 		Name:            proto.String(e.cfg.FrameworkName),
@@ -196,34 +246,36 @@ func (e *Engine) Run(ctx context.Context) error {
 	if e.cfg.WebUIURL != "" {
 		info.WebuiUrl = proto.String(e.cfg.WebUIURL)
 	}
-	if e.frameworkID != "" {
-		info.Id = &mesospb.FrameworkID{Value: proto.String(e.frameworkID)}
+	if id != "" {
+		info.Id = &mesospb.FrameworkID{Value: proto.String(id)}
 	}
-	d, err := scheduler.New(scheduler.Config{
-		Master:    e.cfg.Master,
-		Framework: info,
-		Codec:     e.cfg.Codec,
-		Store:     e.tasks,
-		Logger:    e.log,
-	}, &callbacks{e: e})
-	if err != nil {
-		return err
-	}
-	e.driver = d
+	return info
+}
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); e.loop(ctx) }()
-	go func() { defer wg.Done(); e.send(ctx) }()
-	err = d.Run(ctx)
-	cancel()
-	wg.Wait()
-	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
-		err = nil
+// frameworkRemoved forgets the removed framework's id and its instances
+// (the master killed their tasks), so that the next subscription registers
+// a new framework and every app is launched again.
+func (e *Engine) frameworkRemoved() {
+	e.log.Warn("the master removed the framework; registering a new one and relaunching every app",
+		"framework_id", e.frameworkID, "instances", len(e.instances))
+	err := e.store.Update(func(tx *store.Tx) error {
+		if err := tx.Delete(store.Meta, keyFrameworkID); err != nil {
+			return err
+		}
+		return tx.DeletePrefix(store.Instances, "")
+	})
+	if err != nil {
+		e.log.Error("cannot record the framework's removal", "err", err)
 	}
-	return err
+	for _, in := range e.instances {
+		delete(e.instances, in.TaskID)
+		if a := e.apps[in.AppID]; a != nil {
+			delete(a.instances, in.TaskID)
+		}
+	}
+	e.frameworkID = ""
+	e.tasks = scheduler.NewMemoryStore()
+	e.subscribed = false
 }
 
 // loop runs the engine's operations one at a time, and its timers.
@@ -300,3 +352,6 @@ func (e *Engine) send(ctx context.Context) {
 }
 
 func (e *Engine) now() time.Time { return e.cfg.Now() }
+
+// drv is the current driver (a new one after the framework was removed).
+func (e *Engine) drv() *scheduler.Driver { return e.driver.Load() }

@@ -65,7 +65,7 @@ func (e *Engine) resourceOffers(offers []*mesospb.Offer) {
 		offerID := used.Offer.GetId()
 		tasks := infos[offerID.GetValue()]
 		e.call(func(ctx context.Context) {
-			if err := e.driver.Launch(ctx, offerID, tasks...); err != nil {
+			if err := e.drv().Launch(ctx, offerID, tasks...); err != nil {
 				e.log.Warn("launch failed", "offer", offerID.GetValue(), "tasks", len(tasks), "err", err)
 				e.do(context.Background(), func() { e.launchFailed(tasks) })
 			}
@@ -87,7 +87,7 @@ func (e *Engine) declineAll(offers []*mesospb.Offer, refuse time.Duration) {
 		ids[i] = o.GetId()
 	}
 	e.call(func(ctx context.Context) {
-		if err := e.driver.Decline(ctx, refuse, ids...); err != nil {
+		if err := e.drv().Decline(ctx, refuse, ids...); err != nil {
 			e.log.Debug("decline failed", "offers", len(ids), "err", err)
 		}
 	})

@@ -8,6 +8,7 @@ import (
 
 	"agora/internal/testcluster"
 	"agora/master"
+	"agora/services"
 )
 
 // A restart of services in the middle of a deployment loses nothing: the
@@ -175,4 +176,42 @@ func TestDeploymentTimeoutRollsBack(t *testing.T) {
 		s.do("GET", "/v2/deployments", nil, &deps)
 		return out.App.Mem == 16 && out.App.TasksRunning == 2 && len(deps) == 0, fmt.Sprintf("%+v %v", out, deps)
 	})
+}
+
+// When services stays away longer than its failover timeout, the master
+// removes the framework and kills its tasks; the restarted services
+// registers a new framework and brings every app back, instead of stopping
+// as Marathon did.
+func TestFrameworkRemovedWhileAwayIsRegisteredAnew(t *testing.T) {
+	c := testcluster.Start(t, testcluster.Options{Agents: 2})
+	dir := t.TempDir()
+	short := func(cfg *services.Config) { cfg.FailoverTimeout = time.Second }
+	s := startServices(t, c, dir, short)
+	s.do("POST", "/v2/apps", `{"id":"/phoenix","cmd":"sleep 1000","instances":2,"cpus":0.1,"mem":16}`, nil)
+	before := s.waitRunning("/phoenix", 2)
+	var info struct {
+		FrameworkID string `json:"frameworkId"`
+	}
+	s.do("GET", "/v2/info", nil, &info)
+	s.stop()
+	// The master kills the framework's tasks once the timeout passes.
+	assertMasterTasks(t, c, 0)
+
+	s2 := startServices(t, c, dir, short)
+	after := s2.waitRunning("/phoenix", 2)
+	var info2 struct {
+		FrameworkID string `json:"frameworkId"`
+	}
+	s2.do("GET", "/v2/info", nil, &info2)
+	if info2.FrameworkID == "" || info2.FrameworkID == info.FrameworkID {
+		t.Fatalf("framework id %q after removal of %q", info2.FrameworkID, info.FrameworkID)
+	}
+	for _, tk := range after.Tasks {
+		for _, old := range before.Tasks {
+			if tk.ID == old.ID {
+				t.Fatalf("task %s of the removed framework still listed", tk.ID)
+			}
+		}
+	}
+	assertMasterTasks(t, c, 2)
 }

@@ -25,7 +25,7 @@ func (e *Engine) statusUpdate(st *mesospb.TaskStatus) {
 			// kills those.
 			e.log.Warn("killing an unknown task", "task", id, "state", state)
 			agent := st.GetAgentId()
-			e.call(func(ctx context.Context) { e.driver.Kill(ctx, st.GetTaskId(), agent) })
+			e.call(func(ctx context.Context) { e.drv().Kill(ctx, st.GetTaskId(), agent) })
 		}
 		return
 	}
