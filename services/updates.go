@@ -45,7 +45,10 @@ func (e *Engine) statusUpdate(st *mesospb.TaskStatus) {
 	switch {
 	case isTerminal(state):
 		e.forget(in)
-		if a != nil && isFailure(state) && in.KilledAt.IsZero() {
+		// A task reconciliation finds gone (lost while services was
+		// away) is replaced at once: it says nothing about the app.
+		reconciled := st.GetReason() == mesospb.TaskStatus_REASON_RECONCILIATION
+		if a != nil && isFailure(state) && in.KilledAt.IsZero() && !reconciled {
 			a.backoff.failures++
 			a.backoff.until = now.Add(e.launchDelay(a))
 			a.lastFailure = &TaskFailure{
