@@ -72,8 +72,10 @@ type Agent struct {
 	// isolation is the agent's choice of isolators (isolation.go).
 	isolation *isolation
 	// checkpoint records what runs, for a restarted agent (recovery.go);
-	// nil until the agent has an id.
+	// nil until the agent has an id. The loop writes nothing itself: the
+	// journal writes its records, in order, on its own goroutine.
 	checkpoint *checkpoint.Store
+	journal    *journal
 	// terminating is set when Run's context ends: no new tasks, every
 	// executor is shut down, and the loop ends once all are gone.
 	terminating bool
@@ -171,6 +173,7 @@ func New(cfg Config) (*Agent, error) {
 		iso.forAgent(id, log)
 	}
 	a.client = newMasterClient(a)
+	a.journal = newJournal(a.post, log)
 	return a, nil
 }
 
@@ -206,6 +209,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	a.log.Info("agent started", "endpoint", a.endpoint, "master", a.cfg.Master,
 		"work_dir", a.cfg.WorkDir, "resources", a.resources.String())
 
+	go a.journal.run()
 	a.loop(ctx)
 
 	// The loop has ended: every executor has terminated. Stop talking to
@@ -220,6 +224,9 @@ func (a *Agent) Run(ctx context.Context) error {
 		server.Close()
 	}
 	a.workers.Wait()
+	// Workers may have waited for the journal; it ends once it has
+	// written everything queued.
+	a.journal.close()
 	a.isolation.removeRoot(a.log)
 	if serr := <-serveErr; !errors.Is(serr, http.ErrServerClosed) {
 		return fmt.Errorf("agent: http server: %w", serr)

@@ -47,7 +47,6 @@ func (a *Agent) runCommandTask(fw *framework, info *mesospb.TaskInfo) {
 	// before the task counts as handed over, as in Mesos.
 	ex := a.newExecutor(fw, commandExecutorInfo(fw, info), commandExecutor)
 	ex.addTask(&task{info: info, record: newTaskRecord(info, fw.info.GetId(), a.agentID), queued: true})
-	a.recordTask(fw, ex, info)
 	a.prepare(fw, ex)
 }
 
@@ -113,7 +112,7 @@ func (a *Agent) launchTask(fw *framework, ex *executor, t *task) {
 		StatusPath:  a.statusPath(fw, ex, taskID),
 		CgroupProcs: ex.cgroupProcs(),
 		Logger:      a.log.With("framework_id", fw.id, "executor_id", ex.id, "task_id", taskID),
-	}, func(proc *containerizer.Process, err error) {
+	}, a.processRecorder(fw, ex, taskID), func(proc *containerizer.Process, err error) {
 		a.taskLaunched(fwID, exID, containerID, taskID, proc, err)
 	})
 }
@@ -160,7 +159,6 @@ func (a *Agent) taskLaunched(frameworkID, executorID, containerID, taskID string
 		return
 	}
 	t.proc = proc
-	a.recordProcess(fw, ex, taskID, proc)
 	a.watchTask(fw, ex, t)
 	grace := t.pendingKill
 	t.pendingKill = nil

@@ -90,6 +90,7 @@ func (a *Agent) prepareTask(fw *framework, ex *executor, t *task) {
 	uris := fetcherURIs(t.info.GetCommand().GetUris())
 	fwID, exID, containerID, taskID, executorSandbox := fw.id, ex.id, ex.containerID, t.info.GetTaskId().GetValue(), ex.sandbox
 	opts := a.fetchOptions(fwID, exID)
+	recorded := t.recorded
 	a.goWorker(func() {
 		defer cancel()
 		var problem string
@@ -98,6 +99,9 @@ func (a *Agent) prepareTask(fw *framework, ex *executor, t *task) {
 			problem = "Failed to create the sandbox: " + err.Error()
 		} else {
 			problem = fetchProblem(fetcher.Fetch(ctx, uris, sandbox, opts), containerID)
+		}
+		if recorded != nil {
+			<-recorded // the task's record comes before its process (recovery.go)
 		}
 		a.post(func() { a.taskPrepared(fwID, exID, containerID, taskID, sandbox, problem) })
 	})

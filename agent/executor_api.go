@@ -279,10 +279,10 @@ func (a *Agent) subscribe(call *executorpb.Call, conn *executorConn) error {
 			ContainerId:   &mesospb.ContainerID{Value: proto.String(ex.containerID)},
 		},
 	})
-	queue := ex.queue
-	ex.queue = nil
-	for _, l := range queue {
-		a.deliver(ex, l)
+	// Tasks whose records are still being written follow once they are
+	// (tasksRecorded).
+	if ex.recording == 0 {
+		a.deliverQueued(ex)
 	}
 	return nil
 }

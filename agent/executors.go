@@ -44,7 +44,6 @@ func (a *Agent) newExecutor(fw *framework, info *mesospb.ExecutorInfo, kind exec
 	}
 	fw.executors[ex.id] = ex
 	fw.executorOrder = append(fw.executorOrder, ex.id)
-	a.recordRun(fw, ex)
 	a.log.Info("launching executor", "framework_id", fw.id, "executor_id", ex.id,
 		"container_id", ex.containerID, "kind", kind.String())
 	return ex
@@ -53,8 +52,11 @@ func (a *Agent) newExecutor(fw *framework, info *mesospb.ExecutorInfo, kind exec
 // prepare creates the executor's sandbox and fetches its URIs (the
 // command's, for the built-in command executor; none for the default
 // executor, whose tasks fetch theirs into their own sandboxes) on a worker
-// goroutine; the outcome comes back to the loop as executorPrepared.
+// goroutine; the outcome comes back to the loop as executorPrepared, once
+// the run and the tasks it starts with are also recorded (recordRun), so
+// nothing the run starts is ever unrecorded.
 func (a *Agent) prepare(fw *framework, ex *executor) {
+	recorded := a.recordRun(fw, ex) // recovery.go
 	ctx, cancel := context.WithCancel(context.Background())
 	ex.cancelPrepare = cancel
 	uris := ex.info.GetCommand().GetUris()
@@ -80,6 +82,9 @@ func (a *Agent) prepare(fw *framework, ex *executor) {
 			if cg, err = createCgroup(cgroupManager, containerID, limits); err != nil {
 				problem = err.Error()
 			}
+		}
+		if recorded != nil {
+			<-recorded
 		}
 		if !a.post(func() { a.executorPrepared(fwID, exID, containerID, sandbox, problem, cg, limits) }) && cg != nil {
 			destroy(cg, a.log)
@@ -190,7 +195,7 @@ func (a *Agent) startExecutor(fw *framework, ex *executor) {
 		StatusPath:  a.statusPath(fw, ex, ""),
 		CgroupProcs: ex.cgroupProcs(),
 		Logger:      a.log.With("framework_id", fw.id, "executor_id", ex.id),
-	}, func(proc *containerizer.Process, err error) {
+	}, a.processRecorder(fw, ex, ""), func(proc *containerizer.Process, err error) {
 		a.executorStarted(fwID, exID, containerID, proc, err)
 	})
 }
@@ -215,7 +220,6 @@ func (a *Agent) executorStarted(frameworkID, executorID, containerID string, pro
 		return
 	}
 	ex.proc = proc
-	a.recordProcess(fw, ex, "", proc)
 	a.watch(fw, ex)
 	killed := ex.pendingKill != nil // by the shutdown timeout
 	ex.pendingKill = nil
@@ -231,7 +235,8 @@ func (a *Agent) executorStarted(frameworkID, executorID, containerID string, pro
 }
 
 // launch starts a process, a custom executor's or a built-in executor's
-// task's, on a worker and hands the outcome to started on the loop.
+// task's, on a worker and hands the outcome to started on the loop; record
+// (if not nil) records the process on the worker first (processRecorder).
 // Launching forks, execs, opens the output files and may look up a user:
 // done on the loop, every launch and every status update of every task
 // would wait behind the launches queued before it.
@@ -251,7 +256,8 @@ func (a *Agent) executorStarted(frameworkID, executorID, containerID string, pro
 // such a process belongs to a run killEverything gave up on, and Run
 // waits for the worker, so no process outlives Run. A launch still
 // waiting for a slot when the loop ends does not start at all.
-func (a *Agent) launch(p *process, spec containerizer.ProcessSpec, started func(*containerizer.Process, error)) {
+func (a *Agent) launch(p *process, spec containerizer.ProcessSpec, record func(*containerizer.Process),
+	started func(*containerizer.Process, error)) {
 	p.launching = true
 	launchProcess := a.launchProcess
 	a.goWorker(func() {
@@ -268,6 +274,9 @@ func (a *Agent) launch(p *process, spec containerizer.ProcessSpec, started func(
 		}
 		proc, err := launchProcess(spec)
 		<-a.launchSlots
+		if err == nil && record != nil {
+			record(proc)
+		}
 		if !a.post(func() { started(proc, err) }) && proc != nil {
 			a.log.Warn("killing a process launched after the agent gave up on it", "pid", proc.Pid())
 			proc.Kill(0)

@@ -36,7 +36,10 @@ type testMaster struct {
 	stream      chan *clusterpb.Event
 	closeStream chan struct{}
 	holdAcks    bool // when set, UPDATEs are recorded but not acknowledged
-	heartbeat   float64
+	// onUpdate, when set, sees every UPDATE as it arrives, before it is
+	// acknowledged.
+	onUpdate  func(*clusterpb.Call_Update)
+	heartbeat float64
 
 	heartbeats atomic.Int32 // HEARTBEAT calls received
 
@@ -89,7 +92,7 @@ func (m *testMaster) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	m.mu.Lock()
 	current := m.streamID
-	hold := m.holdAcks
+	hold, onUpdate := m.holdAcks, m.onUpdate
 	m.mu.Unlock()
 	if r.Header.Get(agent.StreamIDHeader) != current {
 		http.Error(w, "stale stream", http.StatusForbidden)
@@ -103,6 +106,9 @@ func (m *testMaster) serve(w http.ResponseWriter, r *http.Request) {
 	switch call.GetType() {
 	case clusterpb.Call_UPDATE:
 		u := call.GetUpdate()
+		if onUpdate != nil {
+			onUpdate(u)
+		}
 		// The acknowledgement is queued on the stream before the test can
 		// see the update: whatever the test sends the agent next comes
 		// after it, so the agent has it by then.

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"bytes"
+	"errors"
 
 	"google.golang.org/protobuf/proto"
 
@@ -25,13 +26,17 @@ import (
 // recovered run claims, are destroyed instead (destroyOrphanCgroups), and
 // the launch path saves a handful of file system operations per task.
 //
-// Writes happen on the loop, before the event they record has any effect
-// outside the agent: a task is recorded before its process starts, an
-// update before it is forwarded, so recovery never meets an effect it has
-// no record of. (The one window Mesos also has: a process that started
-// just before the agent died, its supervisor not yet recorded. Its
-// supervisor is in the agent's cgroup or session at worst, and its task is
-// reported failed.)
+// Every record is written before the event it records has any effect
+// outside the agent: a run and its tasks before the run's first process
+// starts, a task joining a running executor before the executor hears of
+// it, a process before its task's TASK_RUNNING is forwarded, an update
+// before it is forwarded, so recovery never meets an effect it has no
+// record of. (The one window Mesos also has: a process that started just
+// before the agent died, its supervisor not yet recorded. Its supervisor is
+// in the agent's cgroup or session at worst, and its task is reported
+// failed.) The loop does none of this writing itself: it hands the records
+// to the journal (journal.go), which writes them in order on its own
+// goroutine, and what must wait for a record waits for the journal.
 
 // recordsRuns reports whether the framework's executor runs are recorded:
 // always for frameworks that checkpoint; for the others only so that a
@@ -41,16 +46,44 @@ func (a *Agent) recordsRuns(fw *framework) bool {
 	return a.checkpoint != nil && (fw.info.GetCheckpoint() || a.isolation.manager == nil)
 }
 
-// recordRun records a new executor run (and its framework).
-func (a *Agent) recordRun(fw *framework, ex *executor) {
+// recordRun records a new executor run with the tasks it starts with, and
+// its framework unless the checkpoint has its FrameworkInfo already. The
+// channel it returns is closed once they are written (nil when nothing is
+// recorded): the run's preparing worker waits for it, so the run's first
+// process never starts unrecorded.
+func (a *Agent) recordRun(fw *framework, ex *executor) <-chan struct{} {
 	if !a.recordsRuns(fw) {
-		return
+		return nil
 	}
-	a.recordFramework(fw)
-	a.checkpointErr(a.checkpoint.WriteRun(fw.id, ex.info, ex.containerID, checkpoint.Run{
+	store := a.checkpoint
+	var fwInfo *mesospb.FrameworkInfo
+	if fw.checkpointed == nil || !proto.Equal(fw.checkpointed, fw.info) {
+		fwInfo, fw.checkpointed = fw.info, fw.info
+	}
+	fwID, exInfo, containerID := fw.id, ex.info, ex.containerID
+	run := checkpoint.Run{
 		Kind:    ex.kind.String(),
 		Sandbox: sandboxPath(a.cfg.WorkDir, a.agentID.GetValue(), fw.id, ex.id, ex.containerID),
-	}))
+	}
+	var tasks []*mesospb.TaskInfo
+	if fw.info.GetCheckpoint() {
+		for _, t := range ex.orderedTasks() {
+			tasks = append(tasks, t.info)
+		}
+	}
+	done := make(chan struct{})
+	a.journal.add(journalEntry{done: done, write: func(*checkpoint.Batch) error {
+		if fwInfo != nil {
+			if err := store.WriteFramework(fwInfo); err != nil {
+				return err
+			}
+		}
+		if err := store.WriteRun(fwID, exInfo, containerID, run); err != nil {
+			return err
+		}
+		return writeTasks(store, fwID, exInfo.GetExecutorId().GetValue(), containerID, tasks)
+	}})
+	return done
 }
 
 // recordFramework records the framework's FrameworkInfo unless the
@@ -59,29 +92,50 @@ func (a *Agent) recordFramework(fw *framework) {
 	if !a.recordsRuns(fw) || (fw.checkpointed != nil && proto.Equal(fw.checkpointed, fw.info)) {
 		return
 	}
-	if err := a.checkpoint.WriteFramework(fw.info); err != nil {
-		a.checkpointErr(err)
-		return
-	}
-	fw.checkpointed = fw.info
+	store, info := a.checkpoint, fw.info
+	fw.checkpointed = info
+	a.journal.add(journalEntry{write: func(*checkpoint.Batch) error { return store.WriteFramework(info) }})
 }
 
-// recordTask records a task given to an executor run.
-func (a *Agent) recordTask(fw *framework, ex *executor, info *mesospb.TaskInfo) {
+// recordTasks records tasks given to a running executor run. It returns a
+// channel closed once they are written and runs then on the loop after
+// that; nil (and then is not run) when nothing is recorded.
+func (a *Agent) recordTasks(fw *framework, ex *executor, tasks []*mesospb.TaskInfo, then func()) <-chan struct{} {
 	if a.checkpoint == nil || !fw.info.GetCheckpoint() {
-		return
+		return nil
 	}
-	a.checkpointErr(a.checkpoint.WriteTask(fw.id, ex.id, ex.containerID, info))
+	store, fwID, exID, containerID := a.checkpoint, fw.id, ex.id, ex.containerID
+	done := make(chan struct{})
+	a.journal.add(journalEntry{done: done, then: then, write: func(*checkpoint.Batch) error {
+		return writeTasks(store, fwID, exID, containerID, tasks)
+	}})
+	return done
 }
 
-// recordProcess records the supervisor of an executor's process (taskID
-// "") or a task's.
-func (a *Agent) recordProcess(fw *framework, ex *executor, taskID string, proc *containerizer.Process) {
-	if !a.recordsRuns(fw) {
-		return
+func writeTasks(store *checkpoint.Store, fwID, exID, containerID string, tasks []*mesospb.TaskInfo) error {
+	var problems []error
+	for _, info := range tasks {
+		problems = append(problems, store.WriteTask(fwID, exID, containerID, info))
 	}
-	a.checkpointErr(a.checkpoint.WriteProcess(fw.id, ex.id, ex.containerID, taskID,
-		checkpoint.Process{Pid: proc.Pid(), StartTime: proc.StartTime()}))
+	return errors.Join(problems...)
+}
+
+// processRecorder returns what records the supervisor of an executor's
+// process (taskID "") or a task's, nil if nothing is recorded. The launching
+// worker calls it as soon as the process exists, so the record is queued
+// before anything the loop records after the launch, such as the task's
+// TASK_RUNNING.
+func (a *Agent) processRecorder(fw *framework, ex *executor, taskID string) func(*containerizer.Process) {
+	if !a.recordsRuns(fw) {
+		return nil
+	}
+	store, fwID, exID, containerID := a.checkpoint, fw.id, ex.id, ex.containerID
+	return func(proc *containerizer.Process) {
+		p := checkpoint.Process{Pid: proc.Pid(), StartTime: proc.StartTime()}
+		a.journal.add(journalEntry{write: func(*checkpoint.Batch) error {
+			return store.WriteProcess(fwID, exID, containerID, taskID, p)
+		}})
+	}
 }
 
 // statusPath is where a process's supervisor leaves its exit status.
@@ -92,34 +146,59 @@ func (a *Agent) statusPath(fw *framework, ex *executor, taskID string) string {
 	return a.checkpoint.StatusPath(fw.id, ex.id, ex.containerID, taskID)
 }
 
-// recordUpdate logs a status update of a checkpointing framework's task.
-func (a *Agent) recordUpdate(frameworkID string, ex *executor, status *mesospb.TaskStatus) {
-	if a.checkpoint == nil || ex == nil || !a.checkpointing(frameworkID) {
-		return
-	}
-	a.checkpointErr(a.checkpoint.AppendUpdate(frameworkID, ex.id, ex.containerID, status))
+// logsUpdates reports whether the updates and acknowledgements of a task
+// of the framework on ex are logged: those of checkpointing frameworks'
+// tasks that the agent holds.
+func (a *Agent) logsUpdates(frameworkID string, ex *executor) bool {
+	return a.checkpoint != nil && ex != nil && a.checkpointing(frameworkID)
 }
 
-// recordAck logs an acknowledgement.
+// recordUpdate logs a status update of a checkpointing framework's task
+// (logsUpdates); the status update manager forwards it once the log is
+// synced.
+func (a *Agent) recordUpdate(frameworkID string, ex *executor, status *mesospb.TaskStatus) {
+	store, exID, containerID := a.checkpoint, ex.id, ex.containerID
+	taskID, uuid := status.GetTaskId().GetValue(), status.GetUuid()
+	a.journal.add(journalEntry{
+		appends: true,
+		write: func(b *checkpoint.Batch) error {
+			return store.AppendUpdate(b, frameworkID, exID, containerID, status)
+		},
+		then: func() { a.forward(a.updates.Persisted(frameworkID, taskID, uuid)) },
+	})
+}
+
+// recordAck logs an acknowledgement (logsUpdates); the task's next update
+// is forwarded once the log is synced.
 func (a *Agent) recordAck(frameworkID string, ex *executor, taskID string, uuid []byte) {
-	if a.checkpoint == nil || ex == nil || !a.checkpointing(frameworkID) {
-		return
-	}
-	a.checkpointErr(a.checkpoint.AppendAck(frameworkID, ex.id, ex.containerID, taskID, uuid))
+	store, exID, containerID := a.checkpoint, ex.id, ex.containerID
+	a.journal.add(journalEntry{
+		appends: true,
+		write: func(b *checkpoint.Batch) error {
+			return store.AppendAck(b, frameworkID, exID, containerID, taskID, uuid)
+		},
+		then: func() { a.forward(a.updates.Persisted(frameworkID, taskID, uuid)) },
+	})
 }
 
 // forgetRun drops an executor run that is over from the checkpoint.
 func (a *Agent) forgetRun(fw *framework, ex *executor) {
-	if a.recordsRuns(fw) {
-		a.checkpointErr(a.checkpoint.RemoveRun(fw.id, ex.id, ex.containerID))
+	if !a.recordsRuns(fw) {
+		return
 	}
+	store, fwID, exID, containerID := a.checkpoint, fw.id, ex.id, ex.containerID
+	a.journal.add(journalEntry{write: func(*checkpoint.Batch) error {
+		return store.RemoveRun(fwID, exID, containerID)
+	}})
 }
 
 // forgetFramework drops a framework with nothing left on the agent.
 func (a *Agent) forgetFramework(fw *framework) {
-	if a.recordsRuns(fw) {
-		a.checkpointErr(a.checkpoint.RemoveFramework(fw.id))
+	if !a.recordsRuns(fw) {
+		return
 	}
+	store, fwID := a.checkpoint, fw.id
+	a.journal.add(journalEntry{write: func(*checkpoint.Batch) error { return store.RemoveFramework(fwID) }})
 }
 
 // sandboxPath is the sandbox of an executor run; ids were validated when
@@ -208,7 +287,8 @@ func (a *Agent) destroyUnrecovered(rfw checkpoint.Framework) {
 }
 
 // recoverRun rebuilds one executor run. Ends that happened while the agent
-// was down are appended to ended, to run once all records are in place.
+// was down (and updates it did not get to log) are appended to ended, to
+// run once all records are in place.
 func (a *Agent) recoverRun(fw *framework, rex checkpoint.Executor, ended *[]func()) *executor {
 	kind := customExecutor
 	switch rex.Run.Kind {
@@ -330,6 +410,20 @@ func (a *Agent) recoverTask(fw *framework, ex *executor, rt checkpoint.Task, end
 		if _, done := proc.Status(); done {
 			*ended = append(*ended, func() { a.taskExited(fw.id, ex.id, ex.containerID, taskID, proc.Wait()) })
 		} else {
+			if t.state() == mesospb.TaskState_TASK_STARTING {
+				// The agent died after the process started but before
+				// its TASK_RUNNING was logged: the built-in executor
+				// sends it now, as Mesos's command executor, a process
+				// of its own, would have sent it anyway.
+				*ended = append(*ended, func() {
+					if !t.terminal() {
+						a.statusUpdate(fw.id, ex, t, a.newStatus(t.info.GetTaskId(), ex.id, statusSpec{
+							state:  mesospb.TaskState_TASK_RUNNING,
+							source: mesospb.TaskStatus_SOURCE_EXECUTOR,
+						}))
+					}
+				})
+			}
 			a.watchTask(fw, ex, t)
 			// Its health check starts afresh, with its delay and grace.
 			a.startHealthCheck(fw, ex, t)

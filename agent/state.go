@@ -118,6 +118,10 @@ type executor struct {
 	// queue holds launches waiting for the executor to subscribe (or, for
 	// the default executor, for its sandbox), in the order they arrived.
 	queue []launch
+	// recording counts the journal entries still writing records of tasks
+	// queued for a custom executor: the queue is delivered only when it
+	// is zero (tasksRecorded).
+	recording int
 	// tasks holds every task not yet completed: queued, launched, and
 	// terminal but not yet acknowledged. taskOrder keeps arrival order.
 	tasks          map[string]*task
@@ -218,6 +222,10 @@ type task struct {
 	// cancelPrepare stops the preparation of a default executor task's
 	// sandbox (fetching its URIs) while it runs.
 	cancelPrepare context.CancelFunc
+	// recorded is closed once the record of a task that joined a running
+	// default executor is written; its process waits for it. Nil when the
+	// task was recorded with its run, or is not recorded.
+	recorded <-chan struct{}
 	// killing is set once a kill reached the task's process.
 	killing bool
 	// ended is set once the task's process has ended, or once it is known

@@ -147,27 +147,71 @@ func (a *Agent) runOnExecutor(fw *framework, exInfo *mesospb.ExecutorInfo, l lau
 		}
 		return
 	}
+	added := make([]*task, 0, len(tasks))
 	for _, info := range tasks {
 		record := newTaskRecord(info, fw.info.GetId(), a.agentID)
 		// The tasks of a group name no executor; their record names the
 		// one they run on, as the master's does.
 		record.ExecutorId = proto.CloneOf(ex.info.GetExecutorId())
-		ex.addTask(&task{info: info, record: record, queued: true})
-		a.recordTask(fw, ex, info)
+		t := &task{info: info, record: record, queued: true}
+		ex.addTask(t)
+		added = append(added, t)
 	}
 	// The container grows with the executor's tasks (isolation.go).
 	a.updateLimits(ex)
+	if start {
+		// The tasks are recorded with the run (prepare).
+		ex.queue = append(ex.queue, l)
+		a.prepare(fw, ex)
+		return
+	}
+	// Tasks joining a run are recorded before they reach it (recovery.go):
+	// a default executor's task waits for its record before its process
+	// starts (prepareTask), a custom executor hears of it only once the
+	// records of every task queued for it are written (tasksRecorded).
+	var then func()
+	if ex.kind == customExecutor {
+		fwID, exID, containerID := fw.id, ex.id, ex.containerID
+		then = func() { a.tasksRecorded(fwID, exID, containerID) }
+	}
+	recorded := a.recordTasks(fw, ex, tasks, then)
+	if recorded != nil && then != nil {
+		ex.recording++
+	}
+	for _, t := range added {
+		t.recorded = recorded
+	}
 	switch {
 	case ex.kind == defaultExecutor && ex.state == executorRunning:
 		// A task group sent to a running default executor joins it.
 		a.launchGroup(fw, ex, l)
-	case ex.state == executorRunning && ex.conn != nil:
+	case ex.state == executorRunning && ex.conn != nil && ex.recording == 0:
 		a.deliver(ex, l)
 	default:
 		ex.queue = append(ex.queue, l)
 	}
-	if start {
-		a.prepare(fw, ex)
+}
+
+// tasksRecorded delivers the launches queued for a subscribed custom
+// executor once the records of all their tasks are written.
+func (a *Agent) tasksRecorded(frameworkID, executorID, containerID string) {
+	_, ex := a.executorRun(frameworkID, executorID, containerID)
+	if ex == nil {
+		return
+	}
+	ex.recording--
+	if ex.recording == 0 && ex.state == executorRunning && ex.conn != nil {
+		a.deliverQueued(ex)
+	}
+}
+
+// deliverQueued hands a subscribed executor every launch queued for it,
+// in order.
+func (a *Agent) deliverQueued(ex *executor) {
+	queue := ex.queue
+	ex.queue = nil
+	for _, l := range queue {
+		a.deliver(ex, l)
 	}
 }
 
@@ -373,10 +417,17 @@ func (a *Agent) statusUpdate(frameworkID string, ex *executor, t *task, status *
 		log.Warn("ignoring status update of a task already in a terminal state", "task_state", t.state().String())
 		return
 	}
-	forward, err := a.updates.Update(statusupdate.Update{
-		FrameworkID: &mesospb.FrameworkID{Value: proto.String(frameworkID)},
-		Status:      status,
-	})
+	// An update that is logged (recovery.go) is forwarded once its record
+	// is durable: the journal tells the status update manager (Persisted).
+	u := statusupdate.Update{FrameworkID: &mesospb.FrameworkID{Value: proto.String(frameworkID)}, Status: status}
+	logged := a.logsUpdates(frameworkID, ex)
+	var forward []statusupdate.Update
+	var err error
+	if logged {
+		err = a.updates.UpdatePersisting(u)
+	} else {
+		forward, err = a.updates.Update(u)
+	}
 	if errors.Is(err, statusupdate.ErrDuplicateUpdate) {
 		log.Debug("ignoring duplicate status update", "uuid", formatUUID(status.GetUuid()))
 		return
@@ -387,7 +438,9 @@ func (a *Agent) statusUpdate(frameworkID string, ex *executor, t *task, status *
 	}
 	log.Info("status update", "source", status.GetSource().String(), "message", status.GetMessage(),
 		"uuid", formatUUID(status.GetUuid()))
-	a.recordUpdate(frameworkID, ex, status)
+	if logged {
+		a.recordUpdate(frameworkID, ex, status)
+	}
 	if t != nil {
 		t.apply(status)
 	}
@@ -418,15 +471,25 @@ func (a *Agent) forward(updates []statusupdate.Update) {
 // acknowledge handles ACKNOWLEDGE: the framework has the update with uuid.
 // The executor hears of it (ACKNOWLEDGED), the next update of the task is
 // sent, and a task whose terminal update is acknowledged is complete.
+//
+// A logged acknowledgement (recovery.go) holds the task's next update back
+// until its record is durable, as an update waits for its own.
 func (a *Agent) acknowledge(frameworkID, taskID string, uuid []byte) {
-	ack, err := a.updates.Acknowledge(frameworkID, taskID, uuid)
+	fw, ex, t := a.findTaskIn(frameworkID, taskID)
+	logged := a.logsUpdates(frameworkID, ex)
+	acknowledge := a.updates.Acknowledge
+	if logged {
+		acknowledge = a.updates.AcknowledgePersisting
+	}
+	ack, err := acknowledge(frameworkID, taskID, uuid)
 	if err != nil {
 		// Duplicates are expected: updates are resent until acknowledged.
 		a.log.Debug("ignoring acknowledgement", "framework_id", frameworkID, "task_id", taskID, "err", err)
 		return
 	}
-	fw, ex, t := a.findTaskIn(frameworkID, taskID)
-	a.recordAck(frameworkID, ex, taskID, uuid)
+	if logged {
+		a.recordAck(frameworkID, ex, taskID, uuid)
+	}
 	if t != nil {
 		t.record.StatusUpdateState = nil
 		t.record.StatusUpdateUuid = nil

@@ -19,9 +19,10 @@
 // checkpoints them: they describe processes, and what survives a crash of
 // the machine is not its processes but only the agent process's crash,
 // which the page cache outlives. task.updates is an append-only log of
-// length-prefixed records, fsynced per record (acknowledgements matter
-// beyond the machine's life), whose torn last record (a crash mid-write)
-// is ignored on reading. Load reads
+// length-prefixed records, fsynced before the agent acts on them
+// (acknowledgements matter beyond the machine's life) — one record at a
+// time, or many logs together with a Batch — whose torn last record (a
+// crash mid-write) is ignored on reading. Load reads
 // the whole tree back. The Store does no policy: the agent decides what
 // to record and what a recovered record means.
 package checkpoint
@@ -130,42 +131,83 @@ const (
 	recordAck    byte = 'A'
 )
 
-// AppendUpdate logs a status update of a task.
-func (s *Store) AppendUpdate(fw, ex, container string, status *mesospb.TaskStatus) error {
-	b, err := proto.Marshal(status)
+// AppendUpdate logs a status update of a task. With a nil Batch the record
+// is fsynced before AppendUpdate returns; with a Batch, by the Batch's Sync.
+func (s *Store) AppendUpdate(b *Batch, fw, ex, container string, status *mesospb.TaskStatus) error {
+	data, err := proto.Marshal(status)
 	if err != nil {
 		return err
 	}
-	return s.appendRecord(fw, ex, container, status.GetTaskId().GetValue(), recordUpdate, b)
+	return s.appendRecord(b, fw, ex, container, status.GetTaskId().GetValue(), recordUpdate, data)
 }
 
-// AppendAck logs the acknowledgement of a task's update.
-func (s *Store) AppendAck(fw, ex, container, task string, uuid []byte) error {
-	return s.appendRecord(fw, ex, container, task, recordAck, uuid)
+// AppendAck logs the acknowledgement of a task's update; b as for
+// AppendUpdate.
+func (s *Store) AppendAck(b *Batch, fw, ex, container, task string, uuid []byte) error {
+	return s.appendRecord(b, fw, ex, container, task, recordAck, uuid)
 }
 
-func (s *Store) appendRecord(fw, ex, container, task string, kind byte, data []byte) error {
-	dir := s.taskDir(fw, ex, container, task)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+func (s *Store) appendRecord(b *Batch, fw, ex, container, task string, kind byte, data []byte) error {
+	if b == nil {
+		b = &Batch{}
+		if err := s.appendRecord(b, fw, ex, container, task, kind, data); err != nil {
+			b.Sync()
+			return err
+		}
+		return b.Sync()
 	}
-	f, err := os.OpenFile(filepath.Join(dir, "task.updates"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
-	if err != nil {
-		return err
+	path := filepath.Join(s.taskDir(fw, ex, container, task), "task.updates")
+	f := b.files[path]
+	if f == nil {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
+		}
+		var err error
+		if f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644); err != nil {
+			return err
+		}
+		if b.files == nil {
+			b.files = make(map[string]*os.File)
+		}
+		b.files[path] = f
+		b.order = append(b.order, f)
 	}
 	rec := make([]byte, 0, 1+binary.MaxVarintLen64+len(data))
 	rec = append(rec, kind)
 	rec = binary.AppendUvarint(rec, uint64(len(data)))
 	rec = append(rec, data...)
-	if _, err := f.Write(rec); err != nil {
-		f.Close()
-		return err
+	_, err := f.Write(rec)
+	return err
+}
+
+// Batch groups appends to task logs so that they become durable together:
+// each log is opened once and fsynced once, by Sync, however many records
+// it got (a task's TASK_STARTING and TASK_RUNNING often come together).
+// Records are in their logs as soon as they are appended (a reader, or an
+// agent recovering after kill -9, sees them); Sync makes them outlive the
+// machine. The zero value is an empty Batch. Not safe for concurrent use.
+type Batch struct {
+	files map[string]*os.File
+	order []*os.File
+}
+
+// Len is the number of logs the Batch has written to since its last Sync.
+func (b *Batch) Len() int { return len(b.order) }
+
+// Sync fsyncs and closes every log written to since the last Sync and
+// empties the Batch; it returns the first error.
+func (b *Batch) Sync() error {
+	var first error
+	for _, f := range b.order {
+		if err := f.Sync(); err != nil && first == nil {
+			first = err
+		}
+		if err := f.Close(); err != nil && first == nil {
+			first = err
+		}
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	b.files, b.order = nil, nil
+	return first
 }
 
 // RemoveRun forgets an executor run, and the executor once it has no run.

@@ -32,9 +32,9 @@ func TestRoundTrip(t *testing.T) {
 	must(s.WriteRun("fw", ex, "c1", Run{Kind: "command", Sandbox: "/sb"}))
 	must(s.WriteTask("fw", "ex", "c1", task))
 	must(s.WriteProcess("fw", "ex", "c1", "t1", Process{Pid: 42, StartTime: 7}))
-	must(s.AppendUpdate("fw", "ex", "c1", status("t1", mesospb.TaskState_TASK_STARTING, "u1")))
-	must(s.AppendAck("fw", "ex", "c1", "t1", []byte("u1")))
-	must(s.AppendUpdate("fw", "ex", "c1", status("t1", mesospb.TaskState_TASK_RUNNING, "u2")))
+	must(s.AppendUpdate(nil, "fw", "ex", "c1", status("t1", mesospb.TaskState_TASK_STARTING, "u1")))
+	must(s.AppendAck(nil, "fw", "ex", "c1", "t1", []byte("u1")))
+	must(s.AppendUpdate(nil, "fw", "ex", "c1", status("t1", mesospb.TaskState_TASK_RUNNING, "u2")))
 
 	state, err := s.Load()
 	must(err)
@@ -71,7 +71,7 @@ func TestRoundTrip(t *testing.T) {
 
 func TestTornLastRecordIsIgnored(t *testing.T) {
 	s := Open(t.TempDir(), "a")
-	if err := s.AppendUpdate("fw", "ex", "c", status("t", mesospb.TaskState_TASK_RUNNING, "u1")); err != nil {
+	if err := s.AppendUpdate(nil, "fw", "ex", "c", status("t", mesospb.TaskState_TASK_RUNNING, "u1")); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(s.taskDir("fw", "ex", "c", "t"), "task.updates")
@@ -98,4 +98,45 @@ func FuzzReadUpdates(f *testing.F) {
 			t.Errorf("%d records from %d bytes", len(updates)+len(acks), len(data))
 		}
 	})
+}
+
+func TestBatchAppendsToSeveralLogsAndSyncsEachOnce(t *testing.T) {
+	s := Open(t.TempDir(), "a")
+	var b Batch
+	for _, err := range []error{
+		s.AppendUpdate(&b, "fw", "ex1", "c1", status("t1", mesospb.TaskState_TASK_STARTING, "u1")),
+		s.AppendUpdate(&b, "fw", "ex2", "c2", status("t2", mesospb.TaskState_TASK_STARTING, "u3")),
+		s.AppendUpdate(&b, "fw", "ex1", "c1", status("t1", mesospb.TaskState_TASK_RUNNING, "u2")),
+		s.AppendAck(&b, "fw", "ex1", "c1", "t1", []byte("u1")),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if b.Len() != 2 {
+		t.Errorf("Batch.Len() = %d, want 2 logs", b.Len())
+	}
+	// Appended records are readable before Sync: an agent killed before
+	// the fsync still finds them (the page cache outlives the process).
+	updates, acks, err := readUpdates(filepath.Join(s.taskDir("fw", "ex1", "c1", "t1"), "task.updates"))
+	if err != nil || len(updates) != 2 || updates[1].GetState() != mesospb.TaskState_TASK_RUNNING || len(acks) != 1 {
+		t.Fatalf("before Sync: %v, %q, %v", updates, acks, err)
+	}
+	if err := b.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if b.Len() != 0 {
+		t.Errorf("Batch.Len() after Sync = %d", b.Len())
+	}
+	// The Batch is reusable after Sync.
+	if err := s.AppendAck(&b, "fw", "ex2", "c2", "t2", []byte("u3")); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	updates, acks, err = readUpdates(filepath.Join(s.taskDir("fw", "ex2", "c2", "t2"), "task.updates"))
+	if err != nil || len(updates) != 1 || len(acks) != 1 || string(acks[0]) != "u3" {
+		t.Errorf("second log: %v, %q, %v", updates, acks, err)
+	}
 }

@@ -3,7 +3,12 @@
 // the framework acknowledges it.
 //
 // It reproduces Mesos's TaskStatusUpdateManager
-// (src/slave/task_status_update_manager.cpp) without the checkpointing. Per
+// (src/slave/task_status_update_manager.cpp) without writing the
+// checkpoint itself: its owner writes each update and acknowledgement and
+// says when the record is durable (UpdatePersisting, AcknowledgePersisting,
+// then Persisted), and until then the Manager forwards neither that update
+// nor, after that acknowledgement, the next one, as Mesos forwards only
+// what it has checkpointed. Per
 // task it keeps a stream: an ordered queue of updates, each with a uuid. The
 // head of the queue is forwarded to the master; it is forwarded again with
 // bounded exponential backoff (10 s doubling to 10 min) until an

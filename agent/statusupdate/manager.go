@@ -95,6 +95,12 @@ type stream struct {
 	// to recognise executors and frameworks repeating themselves.
 	received     map[string]bool
 	acknowledged map[string]bool
+	// unpersisted holds the uuids of pending updates whose records the
+	// owner is still writing (UpdatePersisting), and ackPersisting the uuid
+	// of the acknowledgement being written (AcknowledgePersisting): the head
+	// is not forwarded while either concerns it.
+	unpersisted   map[string]bool
+	ackPersisting string
 	// inFlight is set while the head has been forwarded and awaits its
 	// acknowledgement; resendAt and backoff drive the retries.
 	inFlight bool
@@ -131,6 +137,26 @@ func New(cfg Config) *Manager {
 // Manager is not paused it is returned, to be forwarded now; later updates
 // wait for the acknowledgement of the ones before them.
 func (m *Manager) Update(u Update) ([]Update, error) {
+	s, err := m.add(u, false)
+	if err != nil || !m.forwardable(s) {
+		return nil, err
+	}
+	return []Update{m.forward(s, m.initialBackoff)}, nil
+}
+
+// UpdatePersisting is Update for an update whose record the owner is still
+// writing to its checkpoint: it takes its place in its stream, but it is
+// not forwarded, even at the head, until Persisted says the record is
+// durable. Mesos's status update manager checkpoints an update before it
+// forwards it in the same way, so no update reaches the master that a
+// restarted agent would not know of.
+func (m *Manager) UpdatePersisting(u Update) error {
+	_, err := m.add(u, true)
+	return err
+}
+
+// add appends u to its stream.
+func (m *Manager) add(u Update, persisting bool) (*stream, error) {
 	status := u.Status
 	taskID := status.GetTaskId().GetValue()
 	switch {
@@ -147,6 +173,7 @@ func (m *Manager) Update(u Update) ([]Update, error) {
 			frameworkID:  u.FrameworkID,
 			received:     make(map[string]bool),
 			acknowledged: make(map[string]bool),
+			unpersisted:  make(map[string]bool),
 		}
 		m.streams[key] = s
 	}
@@ -156,16 +183,37 @@ func (m *Manager) Update(u Update) ([]Update, error) {
 	}
 	s.received[uuid] = true
 	s.pending = append(s.pending, status)
-	if len(s.pending) > 1 || m.paused {
-		return nil, nil
+	if persisting {
+		s.unpersisted[uuid] = true
 	}
-	return []Update{m.forward(s, m.initialBackoff)}, nil
+	return s, nil
+}
+
+// forwardable reports whether the head of s may be forwarded now: there is
+// one, it is not in flight already, its record and the record of the
+// acknowledgement before it are durable, and the Manager is not paused.
+func (m *Manager) forwardable(s *stream) bool {
+	return len(s.pending) > 0 && !s.inFlight && !m.paused && s.ackPersisting == "" &&
+		!s.unpersisted[string(s.pending[0].GetUuid())]
 }
 
 // Acknowledge records the framework's acknowledgement of the update with
 // uuid for a task. Only the head of the stream can be acknowledged; the
 // next update, if any, is returned to be forwarded.
 func (m *Manager) Acknowledge(frameworkID, taskID string, uuid []byte) (Acknowledged, error) {
+	return m.acknowledge(frameworkID, taskID, uuid, false)
+}
+
+// AcknowledgePersisting is Acknowledge for an acknowledgement whose record
+// the owner is still writing: the next update of the stream is held back
+// (Acknowledged.Forward is empty) until Persisted(frameworkID, taskID,
+// uuid). Forwarded earlier, a restarted agent that lost the record would
+// send the acknowledged update again after the one that follows it.
+func (m *Manager) AcknowledgePersisting(frameworkID, taskID string, uuid []byte) (Acknowledged, error) {
+	return m.acknowledge(frameworkID, taskID, uuid, true)
+}
+
+func (m *Manager) acknowledge(frameworkID, taskID string, uuid []byte, persisting bool) (Acknowledged, error) {
 	key := streamKey{frameworkID, taskID}
 	s := m.streams[key]
 	if s == nil {
@@ -192,10 +240,33 @@ func (m *Manager) Acknowledge(frameworkID, taskID string, uuid []byte) (Acknowle
 		delete(m.streams, key)
 		return ack, nil
 	}
-	if len(s.pending) > 0 && !m.paused {
+	if persisting {
+		s.ackPersisting = string(uuid)
+	}
+	if m.forwardable(s) {
 		ack.Forward = []Update{m.forward(s, m.initialBackoff)}
 	}
 	return ack, nil
+}
+
+// Persisted tells the Manager that the record of the update with uuid of
+// a task, or of its acknowledgement, is durable. It returns the head of the
+// task's stream if that may be forwarded now. Records of a stream that is
+// gone (its terminal update was acknowledged, its framework removed) are
+// ignored.
+func (m *Manager) Persisted(frameworkID, taskID string, uuid []byte) []Update {
+	s := m.streams[streamKey{frameworkID, taskID}]
+	if s == nil {
+		return nil
+	}
+	delete(s.unpersisted, string(uuid))
+	if s.ackPersisting == string(uuid) {
+		s.ackPersisting = ""
+	}
+	if !m.forwardable(s) {
+		return nil
+	}
+	return []Update{m.forward(s, m.initialBackoff)}
 }
 
 // Tick returns the updates whose acknowledgement is overdue, to be forwarded
@@ -247,7 +318,7 @@ func (m *Manager) Resume() []Update {
 	m.paused = false
 	var out []Update
 	for _, key := range m.sortedKeys() {
-		if s := m.streams[key]; len(s.pending) > 0 {
+		if s := m.streams[key]; m.forwardable(s) {
 			out = append(out, m.forward(s, m.initialBackoff))
 		}
 	}
@@ -257,15 +328,17 @@ func (m *Manager) Resume() []Update {
 // Paused reports whether the Manager is paused.
 func (m *Manager) Paused() bool { return m.paused }
 
-// Unacknowledged returns every update not yet acknowledged, stream by
-// stream and in order within a stream: what a re-registering agent reports
-// to the master.
+// Unacknowledged returns every update not yet acknowledged whose record is
+// durable, stream by stream and in order within a stream: what a
+// re-registering agent reports to the master.
 func (m *Manager) Unacknowledged() []Update {
 	var out []Update
 	for _, key := range m.sortedKeys() {
 		s := m.streams[key]
 		for _, status := range s.pending {
-			out = append(out, Update{FrameworkID: s.frameworkID, Status: status})
+			if !s.unpersisted[string(status.GetUuid())] {
+				out = append(out, Update{FrameworkID: s.frameworkID, Status: status})
+			}
 		}
 	}
 	return out

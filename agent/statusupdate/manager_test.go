@@ -300,3 +300,84 @@ func TestIsTerminal(t *testing.T) {
 		}
 	}
 }
+
+func TestUpdatesBeingPersistedAreHeldBackUntilDurable(t *testing.T) {
+	m, _ := newManager(t)
+	if err := m.UpdatePersisting(update("t1", mesospb.TaskState_TASK_STARTING, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.UpdatePersisting(update("t1", mesospb.TaskState_TASK_RUNNING, 2)); err != nil {
+		t.Fatal(err)
+	}
+	// A duplicate is refused before anything is written for it.
+	if err := m.UpdatePersisting(update("t1", mesospb.TaskState_TASK_RUNNING, 2)); !errors.Is(err, ErrDuplicateUpdate) {
+		t.Fatalf("duplicate UpdatePersisting = %v, want ErrDuplicateUpdate", err)
+	}
+	if got := m.Unacknowledged(); len(got) != 0 {
+		t.Fatalf("Unacknowledged() = %q before any record is durable", describe(got))
+	}
+	if _, ok := m.NextResend(); ok {
+		t.Fatal("a resend is scheduled for an update never forwarded")
+	}
+	// Resuming forwards nothing that is not durable.
+	m.Pause()
+	if got := m.Resume(); len(got) != 0 {
+		t.Fatalf("Resume() forwarded %q before the records were durable", describe(got))
+	}
+	// The second record cannot be durable before the first in the agent
+	// (one writer, in order), but the Manager does not rely on it.
+	if got := m.Persisted("fw", "t1", uuid(2)); len(got) != 0 {
+		t.Fatalf("Persisted(RUNNING) forwarded %q while STARTING, the head, is not durable", describe(got))
+	}
+	if got := describe(m.Persisted("fw", "t1", uuid(1))); got != "t1:TASK_STARTING" {
+		t.Fatalf("Persisted(STARTING) forwarded %q, want the head", got)
+	}
+	if got := m.Persisted("fw", "t1", uuid(1)); len(got) != 0 {
+		t.Fatalf("a repeated Persisted forwarded %q again", describe(got))
+	}
+	if got := describe(m.Unacknowledged()); got != "t1:TASK_STARTING t1:TASK_RUNNING" {
+		t.Fatalf("Unacknowledged() = %q", got)
+	}
+
+	// The acknowledgement of STARTING is being written: RUNNING waits.
+	ack, err := m.AcknowledgePersisting("fw", "t1", uuid(1))
+	if err != nil || len(ack.Forward) != 0 {
+		t.Fatalf("AcknowledgePersisting = forward %q, %v; want nothing forwarded yet", describe(ack.Forward), err)
+	}
+	m.Pause()
+	if got := m.Resume(); len(got) != 0 {
+		t.Fatalf("Resume() forwarded %q before the acknowledgement was durable", describe(got))
+	}
+	if got := describe(m.Persisted("fw", "t1", uuid(1))); got != "t1:TASK_RUNNING" {
+		t.Fatalf("Persisted(ack of STARTING) forwarded %q, want RUNNING", got)
+	}
+	// A terminal acknowledgement closes the stream; its record's Persisted
+	// finds nothing.
+	if err := m.UpdatePersisting(update("t1", mesospb.TaskState_TASK_FINISHED, 3)); err != nil {
+		t.Fatal(err)
+	}
+	mustAck(t, m, "t1", 2)
+	if got := describe(m.Persisted("fw", "t1", uuid(3))); got != "t1:TASK_FINISHED" {
+		t.Fatalf("Persisted(FINISHED) forwarded %q", got)
+	}
+	if ack, err := m.AcknowledgePersisting("fw", "t1", uuid(3)); err != nil || !ack.Terminal {
+		t.Fatalf("terminal AcknowledgePersisting = %+v, %v", ack, err)
+	}
+	if got := m.Persisted("fw", "t1", uuid(3)); len(got) != 0 {
+		t.Fatalf("Persisted on a closed stream forwarded %q", describe(got))
+	}
+}
+
+func TestPersistedHeadWaitsWhilePaused(t *testing.T) {
+	m, _ := newManager(t)
+	if err := m.UpdatePersisting(update("t1", mesospb.TaskState_TASK_RUNNING, 1)); err != nil {
+		t.Fatal(err)
+	}
+	m.Pause()
+	if got := m.Persisted("fw", "t1", uuid(1)); len(got) != 0 {
+		t.Fatalf("Persisted forwarded %q while paused", describe(got))
+	}
+	if got := describe(m.Resume()); got != "t1:TASK_RUNNING" {
+		t.Fatalf("Resume() = %q, want the durable head", got)
+	}
+}
