@@ -2,6 +2,8 @@ package services_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -134,5 +136,21 @@ func TestRequirePortsAndArgs(t *testing.T) {
 	})
 	if out := sandboxFile(t, c.WorkDir, taskID, "stdout"); out != "$HOME" {
 		t.Fatalf("stdout %q, want the literal $HOME", out)
+	}
+}
+
+// fetch puts the app's URIs into each task's sandbox before it starts.
+func TestFetchIntoSandbox(t *testing.T) {
+	c := testcluster.Start(t, testcluster.Options{Agents: 1})
+	s := startServices(t, c, t.TempDir())
+	src := filepath.Join(t.TempDir(), "config.txt")
+	if err := os.WriteFile(src, []byte("fetched"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.do("POST", "/v2/apps", fmt.Sprintf(`{"id":"/fetcher","cmd":"cp config.txt copy.txt; sleep 1000","cpus":0.1,"mem":16,
+		"fetch":[{"uri":%q}]}`, src), nil)
+	a := s.waitRunning("/fetcher", 1)
+	if got := sandboxFile(t, c.WorkDir, a.Tasks[0].ID, "copy.txt"); got != "fetched" {
+		t.Fatalf("copy.txt = %q", got)
 	}
 }
