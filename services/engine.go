@@ -90,9 +90,8 @@ type Engine struct {
 	ops     chan func()
 	stopped chan struct{}
 
-	outMu   sync.Mutex
-	outbox  []func(context.Context) // driver calls decided on the loop, in order
-	outWake chan struct{}
+	outbox *workQueue // driver calls decided on the loop, sent in order
+	acks   *workQueue // acknowledgements, sent by a few goroutines at once
 
 	// Owned by the loop.
 	apps        map[string]*appState
@@ -161,7 +160,8 @@ func New(cfg Config) (*Engine, error) {
 		tasks:       scheduler.NewMemoryStore(),
 		ops:         make(chan func(), 64),
 		stopped:     make(chan struct{}),
-		outWake:     make(chan struct{}, 1),
+		outbox:      newWorkQueue(),
+		acks:        newWorkQueue(),
 		apps:        make(map[string]*appState),
 		instances:   make(map[string]*instance),
 		deployments: make(map[string]*deployment),
@@ -185,9 +185,12 @@ func (e *Engine) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(2 + ackWorkers)
 	go func() { defer wg.Done(); e.loop(ctx) }()
-	go func() { defer wg.Done(); e.send(ctx) }()
+	go func() { defer wg.Done(); e.outbox.run(ctx) }()
+	for range ackWorkers {
+		go func() { defer wg.Done(); e.acks.run(ctx) }()
+	}
 	defer wg.Wait()
 	defer cancel()
 
@@ -203,6 +206,9 @@ func (e *Engine) Run(ctx context.Context) error {
 			Codec:     e.cfg.Codec,
 			Store:     tasks,
 			Logger:    e.log,
+			// The engine acknowledges an update once it has recorded
+			// it, from its own workers (see statusUpdate).
+			ManualAcknowledgements: true,
 		}, &callbacks{e: e})
 		if err != nil {
 			return err
@@ -321,35 +327,11 @@ var ErrStopped = errors.New("services: stopped")
 // call queues a driver call decided on the loop. One sender goroutine makes
 // the calls in the order they were queued, so a slow master never holds up
 // the loop and a kill never overtakes the launch it follows.
-func (e *Engine) call(fn func(context.Context)) {
-	e.outMu.Lock()
-	e.outbox = append(e.outbox, fn)
-	e.outMu.Unlock()
-	select {
-	case e.outWake <- struct{}{}:
-	default:
-	}
-}
+func (e *Engine) call(fn func(context.Context)) { e.outbox.push(fn) }
 
-func (e *Engine) send(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-e.outWake:
-		}
-		e.outMu.Lock()
-		calls := e.outbox
-		e.outbox = nil
-		e.outMu.Unlock()
-		for _, c := range calls {
-			if ctx.Err() != nil {
-				return
-			}
-			c(ctx)
-		}
-	}
-}
+// ackWorkers send acknowledgements in parallel: each is one round trip to
+// the master, and updates of different tasks do not depend on each other.
+const ackWorkers = 4
 
 func (e *Engine) now() time.Time { return e.cfg.Now() }
 

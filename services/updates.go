@@ -15,6 +15,7 @@ import (
 // statusUpdate records a task's new state, forgets ended instances, and
 // lets the app converge again.
 func (e *Engine) statusUpdate(st *mesospb.TaskStatus) {
+	defer e.ack(st)
 	id := st.GetTaskId().GetValue()
 	state := st.GetState()
 	in := e.instances[id]
@@ -194,4 +195,18 @@ func nonNil(p []int) []int {
 		return []int{}
 	}
 	return p
+}
+
+// ack acknowledges an update the engine has recorded (updates without a
+// uuid, such as answers to reconciliation, take none).
+func (e *Engine) ack(st *mesospb.TaskStatus) {
+	if len(st.GetUuid()) == 0 {
+		return
+	}
+	e.acks.push(func(ctx context.Context) {
+		if err := e.drv().Acknowledge(ctx, st); err != nil && ctx.Err() == nil {
+			// Not acknowledged: the agent sends the update again.
+			e.log.Debug("acknowledgement failed", "task", st.GetTaskId().GetValue(), "err", err)
+		}
+	})
 }
