@@ -19,6 +19,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"agora/agent"
+	"agora/agent/checkpoint"
 	mesospb "agora/api/mesos/v1"
 )
 
@@ -144,15 +145,17 @@ func pidIn(t *testing.T, path string) int {
 	return 0
 }
 
-// waitForGlob waits until a file matching pattern exists.
-func waitForGlob(t *testing.T, pattern string) {
+// waitForProcessRecord waits until the checkpoint has the supervisor of a
+// task's process.
+func waitForProcessRecord(t *testing.T, workDir, taskID string) {
 	t.Helper()
+	store := checkpoint.Open(workDir, "agent-1")
 	for deadline := time.Now().Add(waitTimeout); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if matches, _ := filepath.Glob(pattern); len(matches) > 0 {
+		if task := loggedTask(store, taskID); task != nil && task.Process != nil {
 			return
 		}
 	}
-	t.Fatalf("no file %s", pattern)
+	t.Fatalf("the process of task %s was not recorded", taskID)
 }
 
 // commandSandbox is the sandbox of a command task: its executor's latest run.
@@ -178,7 +181,7 @@ func TestRecoveryAfterTheAgentIsKilled(t *testing.T) {
 	unacked := m.waitUpdates("unacked", mesospb.TaskState_TASK_STARTING)
 	// Its process runs and is recorded (its RUNNING update waits behind
 	// the unacknowledged STARTING).
-	waitForGlob(t, filepath.Join(workDir, "meta/slaves/agent-1/frameworks/fw-1/executors/unacked/runs/*/tasks/unacked/process.json"))
+	waitForProcessRecord(t, workDir, "unacked")
 
 	longPid := pidIn(t, filepath.Join(commandSandbox(workDir, "long"), "pid"))
 	endsPid := pidIn(t, filepath.Join(commandSandbox(workDir, "ends"), "pid"))

@@ -3,39 +3,48 @@
 // same work directory finds its executors and tasks and re-attaches to
 // them, as a Mesos agent recovers from its meta directory.
 //
-// The layout follows Mesos's, under <work_dir>/meta/slaves/<agent id>:
+// It keeps what Mesos's meta directory keeps, under
+// <work_dir>/meta/slaves/<agent id>, but in one file per executor run
+// rather than a directory tree per run and task:
 //
-//	frameworks/<fw>/framework.info                      FrameworkInfo (protobuf)
-//	frameworks/<fw>/executors/<ex>/executor.info        ExecutorInfo (protobuf)
-//	  .../runs/<container>/run.json                     what kind of run, its sandbox
-//	  .../runs/<container>/process.json                 its supervisor: PID and start time
-//	  .../runs/<container>/process.status               its exit status, left by the supervisor
-//	  .../runs/<container>/tasks/<task>/task.info       TaskInfo (protobuf)
-//	  .../runs/<container>/tasks/<task>/process.json    a built-in executor's task process
-//	  .../runs/<container>/tasks/<task>/process.status
-//	  .../runs/<container>/tasks/<task>/task.updates    status updates and acknowledgements
+//	frameworks/<fw>/framework.info               FrameworkInfo (protobuf)
+//	frameworks/<fw>/runs/<container>.run         the run's log (below)
+//	frameworks/<fw>/runs/<container>.status      its executor process's exit status, left by the supervisor
+//	frameworks/<fw>/runs/<container>.<h>.status  a built-in executor's task's (h names the task)
 //
-// Files are replaced atomically (write, rename) without fsync, as Mesos
-// checkpoints them: they describe processes, and what survives a crash of
-// the machine is not its processes but only the agent process's crash,
-// which the page cache outlives. task.updates is an append-only log of
-// length-prefixed records, fsynced before the agent acts on them
-// (acknowledgements matter beyond the machine's life) — one record at a
-// time, or many logs together with a Batch — whose torn last record (a
-// crash mid-write) is ignored on reading. Load reads
-// the whole tree back. The Store does no policy: the agent decides what
+// A run's log is an append-only sequence of length-prefixed records: the
+// ExecutorInfo and the run (what kind, its sandbox) first, then, as they
+// come, each TaskInfo, each supervisor's PID and start time, and the
+// tasks' status updates and acknowledgements. Mesos's tree costs a dozen
+// new directories and files per command task; on a file system where
+// creating an inode is what costs (ext4 looks through recently deleted
+// inodes for each new one), one file per run makes the record of a task
+// several times cheaper. framework.info is replaced atomically (write,
+// rename).
+//
+// Nothing is fsynced except before the agent acts on a status update or an
+// acknowledgement: those records are synced one at a time, or many logs
+// together with a Batch. The other records describe processes, and what
+// they must survive is a crash of the agent, which the page cache outlives,
+// not of the machine, which takes the processes too (Mesos does not fsync
+// them either). A record torn by a crash mid-write is dropped on reading,
+// and Load cuts it off so that later appends follow whole records. Load
+// reads everything back. The Store does no policy: the agent decides what
 // to record and what a recovered record means.
 package checkpoint
 
 import (
 	"bufio"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"google.golang.org/protobuf/proto"
 
@@ -73,63 +82,97 @@ type Process struct {
 	StartTime uint64 `json:"start_time"`
 }
 
-func (s *Store) frameworkDir(fw string) string { return filepath.Join(s.root, "frameworks", fw) }
-func (s *Store) executorDir(fw, ex string) string {
-	return filepath.Join(s.frameworkDir(fw), "executors", ex)
-}
-func (s *Store) runDir(fw, ex, container string) string {
-	return filepath.Join(s.executorDir(fw, ex), "runs", container)
-}
-func (s *Store) taskDir(fw, ex, container, task string) string {
-	return filepath.Join(s.runDir(fw, ex, container), "tasks", task)
+// processRecord is a Process in a run's log: the executor's (Task "") or a
+// task's.
+type processRecord struct {
+	Task string `json:"task,omitempty"`
+	Process
 }
 
-// processDir is where a process's records live: the run's for an
-// executor's process (task ""), the task's for a task's.
-func (s *Store) processDir(fw, ex, container, task string) string {
-	if task == "" {
-		return s.runDir(fw, ex, container)
-	}
-	return s.taskDir(fw, ex, container, task)
+// Record types of a run's log.
+const (
+	recordExecutor byte = 'X' // ExecutorInfo (protobuf); the first record
+	recordRun      byte = 'R' // Run (JSON); the second
+	recordTask     byte = 'T' // TaskInfo (protobuf)
+	recordProcess  byte = 'P' // processRecord (JSON)
+	recordUpdate   byte = 'U' // TaskStatus (protobuf)
+	recordAck      byte = 'A' // uvarint length, task id, uuid
+)
+
+// maxRecord bounds a record's length when reading: anything longer is a
+// torn or corrupt length prefix.
+const maxRecord = 1 << 24
+
+func (s *Store) frameworkDir(fw string) string { return filepath.Join(s.root, "frameworks", fw) }
+func (s *Store) runsDir(fw string) string      { return filepath.Join(s.frameworkDir(fw), "runs") }
+func (s *Store) runLog(fw, container string) string {
+	return filepath.Join(s.runsDir(fw), container+".run")
 }
 
 // WriteFramework records a framework's info.
 func (s *Store) WriteFramework(info *mesospb.FrameworkInfo) error {
-	return writeProto(filepath.Join(s.frameworkDir(info.GetId().GetValue()), "framework.info"), info)
-}
-
-// WriteRun records an executor and one run of it.
-func (s *Store) WriteRun(fw string, info *mesospb.ExecutorInfo, container string, run Run) error {
-	ex := info.GetExecutorId().GetValue()
-	if err := writeProto(filepath.Join(s.executorDir(fw, ex), "executor.info"), info); err != nil {
+	b, err := proto.Marshal(info)
+	if err != nil {
 		return err
 	}
-	return writeJSON(filepath.Join(s.runDir(fw, ex, container), "run.json"), run)
+	return writeFile(filepath.Join(s.frameworkDir(info.GetId().GetValue()), "framework.info"), b)
+}
+
+// WriteRun starts the log of an executor run with the executor and the
+// run.
+func (s *Store) WriteRun(fw string, info *mesospb.ExecutorInfo, container string, run Run) error {
+	exInfo, err := proto.Marshal(info)
+	if err != nil {
+		return err
+	}
+	runJSON, err := json.Marshal(run)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(s.runsDir(fw), 0o755); err != nil {
+		return err
+	}
+	// One write: an agent killed in the middle leaves an empty log at
+	// worst, which Load skips (the run's process was not started yet).
+	f, err := os.OpenFile(s.runLog(fw, container), os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(appendRecord(appendRecord(nil, recordExecutor, exInfo), recordRun, runJSON))
+	return errors.Join(err, f.Close())
 }
 
 // WriteTask records a task given to an executor run.
 func (s *Store) WriteTask(fw, ex, container string, info *mesospb.TaskInfo) error {
-	return writeProto(filepath.Join(s.taskDir(fw, ex, container, info.GetTaskId().GetValue()), "task.info"), info)
+	b, err := proto.Marshal(info)
+	if err != nil {
+		return err
+	}
+	return s.append(nil, fw, container, recordTask, b)
 }
 
 // WriteProcess records the supervisor of an executor's process (task "")
 // or of a task's.
 func (s *Store) WriteProcess(fw, ex, container, task string, p Process) error {
-	return writeJSON(filepath.Join(s.processDir(fw, ex, container, task), "process.json"), p)
+	b, err := json.Marshal(processRecord{Task: task, Process: p})
+	if err != nil {
+		return err
+	}
+	return s.append(nil, fw, container, recordProcess, b)
 }
 
 // StatusPath is where the supervisor of an executor's process (task "")
-// or of a task's leaves its exit status. The directory exists once
-// WriteRun or WriteTask has run.
+// or of a task's leaves its exit status. Its directory exists once
+// WriteRun has run.
 func (s *Store) StatusPath(fw, ex, container, task string) string {
-	return filepath.Join(s.processDir(fw, ex, container, task), "process.status")
+	if task == "" {
+		return filepath.Join(s.runsDir(fw), container+".status")
+	}
+	// Task ids may be long and hold any byte but '/': a digest names
+	// them within the length of a file name.
+	sum := sha256.Sum256([]byte(task))
+	return filepath.Join(s.runsDir(fw), container+"."+hex.EncodeToString(sum[:12])+".status")
 }
-
-// Record types of task.updates.
-const (
-	recordUpdate byte = 'U'
-	recordAck    byte = 'A'
-)
 
 // AppendUpdate logs a status update of a task. With a nil Batch the record
 // is fsynced before AppendUpdate returns; with a Batch, by the Batch's Sync.
@@ -138,26 +181,30 @@ func (s *Store) AppendUpdate(b *Batch, fw, ex, container string, status *mesospb
 	if err != nil {
 		return err
 	}
-	return s.appendRecord(b, fw, ex, container, status.GetTaskId().GetValue(), recordUpdate, data)
+	return s.appendSynced(b, fw, container, recordUpdate, data)
 }
 
 // AppendAck logs the acknowledgement of a task's update; b as for
 // AppendUpdate.
 func (s *Store) AppendAck(b *Batch, fw, ex, container, task string, uuid []byte) error {
-	return s.appendRecord(b, fw, ex, container, task, recordAck, uuid)
+	data := binary.AppendUvarint(nil, uint64(len(task)))
+	data = append(append(data, task...), uuid...)
+	return s.appendSynced(b, fw, container, recordAck, data)
 }
 
-func (s *Store) appendRecord(b *Batch, fw, ex, container, task string, kind byte, data []byte) error {
-	if b == nil {
-		b = &Batch{}
-		if err := s.appendRecord(b, fw, ex, container, task, kind, data); err != nil {
-			b.Sync()
-			return err
-		}
-		return b.Sync()
+func (s *Store) appendSynced(b *Batch, fw, container string, kind byte, data []byte) error {
+	if b != nil {
+		return s.append(b, fw, container, kind, data)
 	}
-	path := filepath.Join(s.taskDir(fw, ex, container, task), "task.updates")
-	f := b.files[path]
+	b = &Batch{}
+	return errors.Join(s.append(b, fw, container, kind, data), b.Sync())
+}
+
+// append adds a record to a run's log, through b (which keeps the log open
+// until its Sync) or, with a nil b, opening and closing it.
+func (s *Store) append(b *Batch, fw, container string, kind byte, data []byte) error {
+	path := s.runLog(fw, container)
+	f := b.file(path)
 	if f == nil {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return err
@@ -166,21 +213,23 @@ func (s *Store) appendRecord(b *Batch, fw, ex, container, task string, kind byte
 		if f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644); err != nil {
 			return err
 		}
-		if b.files == nil {
-			b.files = make(map[string]*os.File)
+		if b == nil {
+			defer f.Close()
+		} else {
+			b.add(path, f)
 		}
-		b.files[path] = f
-		b.order = append(b.order, f)
 	}
-	rec := make([]byte, 0, 1+binary.MaxVarintLen64+len(data))
-	rec = append(rec, kind)
-	rec = binary.AppendUvarint(rec, uint64(len(data)))
-	rec = append(rec, data...)
-	_, err := f.Write(rec)
+	_, err := f.Write(appendRecord(nil, kind, data))
 	return err
 }
 
-// Batch groups appends to task logs so that they become durable together:
+func appendRecord(buf []byte, kind byte, data []byte) []byte {
+	buf = append(buf, kind)
+	buf = binary.AppendUvarint(buf, uint64(len(data)))
+	return append(buf, data...)
+}
+
+// Batch groups appends to run logs so that they become durable together:
 // each log is opened once and fsynced once, by Sync, however many records
 // it got (a task's TASK_STARTING and TASK_RUNNING often come together).
 // Records are in their logs as soon as they are appended (a reader, or an
@@ -189,6 +238,21 @@ func (s *Store) appendRecord(b *Batch, fw, ex, container, task string, kind byte
 type Batch struct {
 	files map[string]*os.File
 	order []*os.File
+}
+
+func (b *Batch) file(path string) *os.File {
+	if b == nil {
+		return nil
+	}
+	return b.files[path]
+}
+
+func (b *Batch) add(path string, f *os.File) {
+	if b.files == nil {
+		b.files = make(map[string]*os.File)
+	}
+	b.files[path] = f
+	b.order = append(b.order, f)
 }
 
 // Len is the number of logs the Batch has written to since its last Sync.
@@ -210,16 +274,28 @@ func (b *Batch) Sync() error {
 	return first
 }
 
-// RemoveRun forgets an executor run, and the executor once it has no run.
+// RemoveRun forgets an executor run: its log and its exit status files,
+// which its process records name (a glob would read the whole directory
+// of runs for every run removed).
 func (s *Store) RemoveRun(fw, ex, container string) error {
-	if err := os.RemoveAll(s.runDir(fw, ex, container)); err != nil {
-		return err
+	path := s.runLog(fw, container)
+	records, _ := readRecords(path)
+	files := []string{s.StatusPath(fw, ex, container, "")}
+	for _, r := range records {
+		var p processRecord
+		if r.kind == recordProcess && json.Unmarshal(r.data, &p) == nil && p.Task != "" {
+			files = append(files, s.StatusPath(fw, ex, container, p.Task))
+		}
 	}
-	runs, _ := os.ReadDir(filepath.Join(s.executorDir(fw, ex), "runs"))
-	if len(runs) == 0 {
-		return os.RemoveAll(s.executorDir(fw, ex))
+	var problems []error
+	for _, f := range append(files, path) {
+		for _, name := range []string{f, f + ".tmp"} {
+			if err := os.Remove(name); err != nil && !errors.Is(err, os.ErrNotExist) {
+				problems = append(problems, err)
+			}
+		}
 	}
-	return nil
+	return errors.Join(problems...)
 }
 
 // RemoveFramework forgets a framework and everything under it.
@@ -263,10 +339,11 @@ type Task struct {
 	Acknowledged [][]byte
 }
 
-// Load reads the whole checkpoint. A framework, executor or task whose
-// info file is missing or corrupt (a crash before its first write
-// finished) is skipped; its problems are returned joined, with what could
-// be read.
+// Load reads the whole checkpoint. A framework whose info file is missing
+// or corrupt, a run whose log does not start with its executor and run (a
+// crash before its first write finished) and a task of which only updates
+// were recorded are skipped; their problems are returned joined, with what
+// could be read.
 func (s *Store) Load() (*State, error) {
 	state := &State{}
 	var problems []error
@@ -285,22 +362,18 @@ func (s *Store) Load() (*State, error) {
 			continue
 		}
 		fw := Framework{Info: info}
-		exs, _ := os.ReadDir(filepath.Join(s.frameworkDir(fwID), "executors"))
-		for _, exEntry := range exs {
-			exID := exEntry.Name()
-			exInfo := &mesospb.ExecutorInfo{}
-			if err := readProto(filepath.Join(s.executorDir(fwID, exID), "executor.info"), exInfo); err != nil {
-				problems = append(problems, err)
+		runs, _ := os.ReadDir(s.runsDir(fwID))
+		for _, runEntry := range runs {
+			container, ok := strings.CutSuffix(runEntry.Name(), ".run")
+			if !ok {
 				continue
 			}
-			runs, _ := os.ReadDir(filepath.Join(s.executorDir(fwID, exID), "runs"))
-			for _, runEntry := range runs {
-				ex, err := s.loadRun(fwID, exID, runEntry.Name(), exInfo)
-				if err != nil {
-					problems = append(problems, err)
-					continue
-				}
-				fw.Executors = append(fw.Executors, ex)
+			ex, err := s.loadRun(fwID, container)
+			if err != nil {
+				problems = append(problems, err)
+			}
+			if ex != nil {
+				fw.Executors = append(fw.Executors, *ex)
 			}
 		}
 		state.Frameworks = append(state.Frameworks, fw)
@@ -308,97 +381,136 @@ func (s *Store) Load() (*State, error) {
 	return state, errors.Join(problems...)
 }
 
-func (s *Store) loadRun(fw, ex, container string, info *mesospb.ExecutorInfo) (Executor, error) {
-	dir := s.runDir(fw, ex, container)
-	out := Executor{Info: info, ContainerID: container, StatusPath: s.StatusPath(fw, ex, container, "")}
-	if err := readJSON(filepath.Join(dir, "run.json"), &out.Run); err != nil {
-		return Executor{}, err
+// loadRun reads one run's log; nil if it holds no run.
+func (s *Store) loadRun(fw, container string) (*Executor, error) {
+	path := s.runLog(fw, container)
+	records, err := readRecords(path)
+	if err != nil && len(records) == 0 {
+		return nil, err
 	}
-	out.Process = readProcess(filepath.Join(dir, "process.json"))
 	var problems []error
-	tasks, _ := os.ReadDir(filepath.Join(dir, "tasks"))
-	for _, taskEntry := range tasks {
-		taskDir := filepath.Join(dir, "tasks", taskEntry.Name())
-		t := Task{Info: &mesospb.TaskInfo{}, StatusPath: s.StatusPath(fw, ex, container, taskEntry.Name())}
-		t.Process = readProcess(filepath.Join(taskDir, "process.json"))
-		if err := readProto(filepath.Join(taskDir, "task.info"), t.Info); err != nil {
-			// Tasks of frameworks that do not checkpoint have only their
-			// process recorded, so that it can be found and killed.
-			t.Info = nil
-			if !errors.Is(err, os.ErrNotExist) || t.Process == nil {
-				problems = append(problems, err)
+	if err != nil {
+		problems = append(problems, err)
+	}
+	if len(records) < 2 || records[0].kind != recordExecutor || records[1].kind != recordRun {
+		return nil, errors.Join(append(problems, fmt.Errorf("%w: %s: no executor and run at its start", ErrCorrupt, path))...)
+	}
+	ex := &Executor{Info: &mesospb.ExecutorInfo{}, ContainerID: container, StatusPath: s.StatusPath(fw, "", container, "")}
+	if err := proto.Unmarshal(records[0].data, ex.Info); err != nil {
+		return nil, fmt.Errorf("%w: %s: executor: %w", ErrCorrupt, path, err)
+	}
+	if err := json.Unmarshal(records[1].data, &ex.Run); err != nil {
+		return nil, fmt.Errorf("%w: %s: run: %w", ErrCorrupt, path, err)
+	}
+	byID := map[string]int{} // task id → index in ex.Tasks
+	taskOf := func(id string) *Task {
+		i, ok := byID[id]
+		if !ok {
+			i = len(ex.Tasks)
+			byID[id] = i
+			ex.Tasks = append(ex.Tasks, Task{StatusPath: s.StatusPath(fw, "", container, id)})
+		}
+		return &ex.Tasks[i]
+	}
+	for _, r := range records[2:] {
+		switch r.kind {
+		case recordTask:
+			info := &mesospb.TaskInfo{}
+			if err := proto.Unmarshal(r.data, info); err != nil {
+				problems = append(problems, fmt.Errorf("%w: %s: task: %w", ErrCorrupt, path, err))
 				continue
 			}
+			taskOf(info.GetTaskId().GetValue()).Info = info
+		case recordProcess:
+			var p processRecord
+			if err := json.Unmarshal(r.data, &p); err != nil || p.Pid <= 0 {
+				problems = append(problems, fmt.Errorf("%w: %s: process %q", ErrCorrupt, path, r.data))
+				continue
+			}
+			if p.Task == "" {
+				ex.Process = &p.Process
+			} else {
+				taskOf(p.Task).Process = &p.Process
+			}
+		case recordUpdate:
+			status := &mesospb.TaskStatus{}
+			if err := proto.Unmarshal(r.data, status); err != nil {
+				problems = append(problems, fmt.Errorf("%w: %s: update: %w", ErrCorrupt, path, err))
+				continue
+			}
+			t := taskOf(status.GetTaskId().GetValue())
+			t.Updates = append(t.Updates, status)
+		case recordAck:
+			n, size := binary.Uvarint(r.data)
+			if size <= 0 || uint64(len(r.data)-size) < n {
+				problems = append(problems, fmt.Errorf("%w: %s: acknowledgement", ErrCorrupt, path))
+				continue
+			}
+			task := string(r.data[size : size+int(n)])
+			t := taskOf(task)
+			t.Acknowledged = append(t.Acknowledged, r.data[size+int(n):])
+		default:
+			problems = append(problems, fmt.Errorf("%w: %s: record type %q", ErrCorrupt, path, r.kind))
 		}
-		var err error
-		t.Updates, t.Acknowledged, err = readUpdates(filepath.Join(taskDir, "task.updates"))
-		if err != nil {
-			problems = append(problems, err)
-		}
-		out.Tasks = append(out.Tasks, t)
 	}
-	return out, errors.Join(problems...)
+	// Tasks of frameworks that do not checkpoint have only their process
+	// recorded, so that it can be found and killed; a task with neither
+	// info nor process is a record of nothing.
+	tasks := ex.Tasks[:0]
+	for _, t := range ex.Tasks {
+		if t.Info == nil && t.Process == nil {
+			problems = append(problems, fmt.Errorf("%w: %s: updates of a task that was never recorded", ErrCorrupt, path))
+			continue
+		}
+		tasks = append(tasks, t)
+	}
+	ex.Tasks = tasks
+	return ex, errors.Join(problems...)
 }
 
-func readProcess(path string) *Process {
-	var p Process
-	if readJSON(path, &p) != nil || p.Pid <= 0 {
-		return nil
-	}
-	return &p
+type record struct {
+	kind byte
+	data []byte
 }
 
-// readUpdates reads a task.updates log. A torn last record is dropped.
-func readUpdates(path string) ([]*mesospb.TaskStatus, [][]byte, error) {
+// readRecords reads a log. A torn last record (a crash mid-write) is
+// dropped and cut off the file, so that records appended later follow
+// whole ones.
+func readRecords(path string) ([]record, error) {
 	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil, nil
-	}
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	defer f.Close()
 	r := bufio.NewReader(f)
-	var updates []*mesospb.TaskStatus
-	var acks [][]byte
+	var records []record
+	var whole int64 // bytes of whole records
 	for {
 		kind, err := r.ReadByte()
 		if err == io.EOF {
-			return updates, acks, nil
+			return records, nil
 		}
 		if err != nil {
-			return updates, acks, err
+			return records, err
 		}
 		n, err := binary.ReadUvarint(r)
-		if err != nil || n > 1<<24 {
-			return updates, acks, nil // torn tail
+		if err != nil || n > maxRecord {
+			break // torn tail
 		}
 		data := make([]byte, n)
 		if _, err := io.ReadFull(r, data); err != nil {
-			return updates, acks, nil // torn tail
+			break // torn tail
 		}
-		switch kind {
-		case recordUpdate:
-			status := &mesospb.TaskStatus{}
-			if err := proto.Unmarshal(data, status); err != nil {
-				return updates, acks, fmt.Errorf("%w: %s: %w", ErrCorrupt, path, err)
-			}
-			updates = append(updates, status)
-		case recordAck:
-			acks = append(acks, data)
-		default:
-			return updates, acks, fmt.Errorf("%w: %s: record type %q", ErrCorrupt, path, kind)
-		}
+		records = append(records, record{kind: kind, data: data})
+		whole += 1 + int64(uvarintLen(n)) + int64(n)
 	}
+	if err := os.Truncate(path, whole); err != nil {
+		return records, fmt.Errorf("checkpoint: cut the torn end of %s: %w", path, err)
+	}
+	return records, nil
 }
 
-func writeProto(path string, m proto.Message) error {
-	b, err := proto.Marshal(m)
-	if err != nil {
-		return err
-	}
-	return writeFile(path, b)
-}
+func uvarintLen(n uint64) int { return len(binary.AppendUvarint(nil, n)) }
 
 func readProto(path string, m proto.Message) error {
 	b, err := os.ReadFile(path)
@@ -411,29 +523,9 @@ func readProto(path string, m proto.Message) error {
 	return nil
 }
 
-func writeJSON(path string, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return writeFile(path, b)
-}
-
-func readJSON(path string, v any) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("%w: %s: %w", ErrCorrupt, path, err)
-	}
-	return nil
-}
-
 // writeFile replaces path atomically: a reader, or a recovering agent,
 // sees the old content or the new, never part of one. It does not fsync
-// (see the package documentation): on the launch path, three fsyncs per
-// task cost more than everything else the agent does for it.
+// (see the package documentation).
 func writeFile(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
