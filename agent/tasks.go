@@ -554,6 +554,14 @@ func (a *Agent) findTaskIn(frameworkID, taskID string) (*framework, *executor, *
 	if fw == nil {
 		return nil, nil, nil
 	}
+	// A command task's executor has the task's id: found at once, where
+	// the scan below would make a framework's hundreds of command tasks
+	// cost quadratic time in updates.
+	if ex := fw.executors[taskID]; ex != nil {
+		if t := ex.tasks[taskID]; t != nil {
+			return fw, ex, t
+		}
+	}
 	for _, ex := range fw.executors {
 		if t := ex.tasks[taskID]; t != nil {
 			return fw, ex, t

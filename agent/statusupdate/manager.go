@@ -83,6 +83,12 @@ type Manager struct {
 	maxBackoff     time.Duration
 	paused         bool
 	streams        map[streamKey]*stream
+	// next caches NextResend, which its owner asks after every event:
+	// valid until a stream's head is forwarded, acknowledged or dropped.
+	next struct {
+		at        time.Time
+		ok, valid bool
+	}
 }
 
 type streamKey struct{ frameworkID, taskID string }
@@ -230,6 +236,7 @@ func (m *Manager) acknowledge(frameworkID, taskID string, uuid []byte, persistin
 	s.pending = s.pending[1:]
 	s.acknowledged[string(uuid)] = true
 	s.inFlight = false
+	m.next.valid = false
 	ack := Acknowledged{
 		Update:   Update{FrameworkID: s.frameworkID, Status: head},
 		Terminal: IsTerminal(head.GetState()),
@@ -294,11 +301,15 @@ func (m *Manager) NextResend() (at time.Time, ok bool) {
 	if m.paused {
 		return time.Time{}, false
 	}
+	if m.next.valid {
+		return m.next.at, m.next.ok
+	}
 	for _, s := range m.streams {
 		if s.inFlight && (!ok || s.resendAt.Before(at)) {
 			at, ok = s.resendAt, true
 		}
 	}
+	m.next.at, m.next.ok, m.next.valid = at, ok, true
 	return at, ok
 }
 
@@ -309,6 +320,7 @@ func (m *Manager) Pause() {
 	for _, s := range m.streams {
 		s.inFlight = false
 	}
+	m.next.valid = false
 }
 
 // Resume starts forwarding again, for when the agent has (re-)registered:
@@ -360,11 +372,13 @@ func (m *Manager) RemoveFramework(frameworkID string) {
 			delete(m.streams, key)
 		}
 	}
+	m.next.valid = false
 }
 
 // forward marks the head of s as sent now, to be resent after backoff.
 func (m *Manager) forward(s *stream, backoff time.Duration) Update {
 	s.inFlight = true
+	m.next.valid = false
 	s.backoff = backoff
 	s.resendAt = m.clock.Now().Add(backoff)
 	return Update{FrameworkID: s.frameworkID, Status: s.pending[0]}
