@@ -66,7 +66,10 @@
 //     at a time), process waiters, kills and timers report their outcome
 //     back to the loop. Each outcome names the executor run (its container
 //     id) so a stale one is ignored, and a process launched for a run that
-//     is gone is killed.
+//     is gone is killed;
+//   - the journal (journal.go): writes the checkpoint the loop queues, in
+//     order, and reports back when records are durable, so the loop never
+//     waits for the file system.
 //
 // # Running an agent
 //
