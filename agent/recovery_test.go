@@ -335,3 +335,76 @@ func TestCustomExecutorSurvivesTheAgentsKill(t *testing.T) {
 	// duplicate: the framework got it once.
 	wantStates(t, m.waitUpdates("held", mesospb.TaskState_TASK_KILLED), mesospb.TaskState_TASK_KILLED)
 }
+
+// An agent killed after it started a task's process but before it logged
+// the task's TASK_RUNNING leaves the task STARTING with a live process; the
+// recovered agent sends the TASK_RUNNING itself, as Mesos's command
+// executor (a process of its own) would have.
+func TestRecoveredTaskWithoutItsRunningUpdateGetsIt(t *testing.T) {
+	workDir := t.TempDir()
+	// The task's process: a stand-in for its supervisor.
+	proc := exec.Command("sleep", "60")
+	if err := proc.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { proc.Process.Kill(); proc.Wait() })
+
+	// What the killed agent left.
+	if err := os.MkdirAll(filepath.Join(workDir, "meta"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(workDir, "meta", "agent_id"), []byte("agent-1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fw := checkpointingFramework()
+	task := commandTask("t", "sleep 60")
+	task.AgentId = &mesospb.AgentID{Value: proto.String("agent-1")}
+	starting := &mesospb.TaskStatus{
+		TaskId: task.TaskId, State: mesospb.TaskState_TASK_STARTING.Enum(),
+		Source: mesospb.TaskStatus_SOURCE_EXECUTOR.Enum(), ExecutorId: &mesospb.ExecutorID{Value: proto.String("t")},
+		AgentId: task.AgentId, Timestamp: proto.Float64(1), Uuid: []byte("0123456789abcdef"),
+	}
+	store := checkpoint.Open(workDir, "agent-1")
+	for _, err := range []error{
+		store.WriteFramework(fw),
+		store.WriteRun("fw-1", &mesospb.ExecutorInfo{
+			ExecutorId:  &mesospb.ExecutorID{Value: proto.String("t")},
+			FrameworkId: fw.Id,
+			Command:     &mesospb.CommandInfo{Value: proto.String("sleep 60")},
+		}, "c1", checkpoint.Run{Kind: "command", Sandbox: filepath.Join(workDir, "sandbox")}),
+		store.WriteTask("fw-1", "t", "c1", task),
+		store.AppendUpdate(nil, "fw-1", "t", "c1", starting),
+		store.WriteProcess("fw-1", "t", "c1", "t", checkpoint.Process{Pid: proc.Process.Pid, StartTime: startTime(t, proc.Process.Pid)}),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	m := newTestMaster(t)
+	startAgent(t, m, agent.Config{WorkDir: workDir})
+	if reg := m.waitRegister(); len(reg.GetRegister().GetTasks()) != 1 {
+		t.Fatalf("the re-registration lists %d tasks, want the recovered one", len(reg.GetRegister().GetTasks()))
+	}
+	got := m.waitUpdates("t", mesospb.TaskState_TASK_RUNNING)
+	wantStates(t, got, mesospb.TaskState_TASK_STARTING, mesospb.TaskState_TASK_RUNNING)
+	if string(got[0].GetUuid()) != string(starting.GetUuid()) {
+		t.Errorf("the first update is %v, want the unacknowledged STARTING again", got[0])
+	}
+}
+
+// startTime is a process's start time as /proc/<pid>/stat gives it (field
+// 22), what the checkpoint keeps to know a PID again.
+func startTime(t *testing.T, pid int) uint64 {
+	t.Helper()
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
+	v, err := strconv.ParseUint(fields[19], 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
