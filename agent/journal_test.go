@@ -70,7 +70,7 @@ func TestUpdatesAreLoggedBeforeTheyAreForwarded(t *testing.T) {
 
 // loggedTask reads a task's record from the checkpoint; nil if it has none.
 func loggedTask(store *checkpoint.Store, taskID string) *checkpoint.Task {
-	state, _ := store.Load()
+	state, _ := store.Read() // the agent is writing it
 	if state == nil {
 		return nil
 	}

@@ -279,7 +279,7 @@ func (b *Batch) Sync() error {
 // of runs for every run removed).
 func (s *Store) RemoveRun(fw, ex, container string) error {
 	path := s.runLog(fw, container)
-	records, _ := readRecords(path)
+	records, _ := readRecords(path, false)
 	files := []string{s.StatusPath(fw, ex, container, "")}
 	for _, r := range records {
 		var p processRecord
@@ -339,12 +339,20 @@ type Task struct {
 	Acknowledged [][]byte
 }
 
-// Load reads the whole checkpoint. A framework whose info file is missing
-// or corrupt, a run whose log does not start with its executor and run (a
-// crash before its first write finished) and a task of which only updates
-// were recorded are skipped; their problems are returned joined, with what
-// could be read.
-func (s *Store) Load() (*State, error) {
+// Load reads the whole checkpoint, for an agent that is starting, and cuts
+// torn records off the logs so that what the agent appends follows whole
+// records: nothing may write the checkpoint meanwhile. A framework whose
+// info file is missing or corrupt, a run whose log does not start with its
+// executor and run (a crash before its first write finished) and a task of
+// which only updates were recorded are skipped; their problems are
+// returned joined, with what could be read.
+func (s *Store) Load() (*State, error) { return s.load(true) }
+
+// Read is Load without the repair, for a reader that watches a checkpoint
+// an agent is writing: a record being written may look torn.
+func (s *Store) Read() (*State, error) { return s.load(false) }
+
+func (s *Store) load(repair bool) (*State, error) {
 	state := &State{}
 	var problems []error
 	fws, err := os.ReadDir(filepath.Join(s.root, "frameworks"))
@@ -368,7 +376,7 @@ func (s *Store) Load() (*State, error) {
 			if !ok {
 				continue
 			}
-			ex, err := s.loadRun(fwID, container)
+			ex, err := s.loadRun(fwID, container, repair)
 			if err != nil {
 				problems = append(problems, err)
 			}
@@ -382,9 +390,9 @@ func (s *Store) Load() (*State, error) {
 }
 
 // loadRun reads one run's log; nil if it holds no run.
-func (s *Store) loadRun(fw, container string) (*Executor, error) {
+func (s *Store) loadRun(fw, container string, repair bool) (*Executor, error) {
 	path := s.runLog(fw, container)
-	records, err := readRecords(path)
+	records, err := readRecords(path, repair)
 	if err != nil && len(records) == 0 {
 		return nil, err
 	}
@@ -474,9 +482,9 @@ type record struct {
 }
 
 // readRecords reads a log. A torn last record (a crash mid-write) is
-// dropped and cut off the file, so that records appended later follow
-// whole ones.
-func readRecords(path string) ([]record, error) {
+// dropped and, with repair, cut off the file, so that records appended
+// later follow whole ones.
+func readRecords(path string, repair bool) ([]record, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -503,6 +511,9 @@ func readRecords(path string) ([]record, error) {
 		}
 		records = append(records, record{kind: kind, data: data})
 		whole += 1 + int64(uvarintLen(n)) + int64(n)
+	}
+	if !repair {
+		return records, nil
 	}
 	if err := os.Truncate(path, whole); err != nil {
 		return records, fmt.Errorf("checkpoint: cut the torn end of %s: %w", path, err)
