@@ -61,6 +61,19 @@ func TestUpdatesAreLoggedBeforeTheyAreForwarded(t *testing.T) {
 		wantStates(t, m.waitUpdates(fmt.Sprintf("t%d", i), mesospb.TaskState_TASK_FINISHED),
 			mesospb.TaskState_TASK_STARTING, mesospb.TaskState_TASK_RUNNING, mesospb.TaskState_TASK_FINISHED)
 	}
+	// Tasks joining a running custom executor wait in its queue until
+	// their records are written (tasksRecorded); they must still all get
+	// there, and their updates follow the same rule.
+	exInfo := testExecutorInfo(t, "ex-1")
+	m.runTask(fw, executorTask("e0", exInfo, ""))
+	m.waitUpdates("e0", mesospb.TaskState_TASK_FINISHED)
+	for i := 1; i < 6; i++ {
+		m.runTask(fw, executorTask(fmt.Sprintf("e%d", i), exInfo, ""))
+	}
+	for i := 1; i < 6; i++ {
+		wantStates(t, m.waitUpdates(fmt.Sprintf("e%d", i), mesospb.TaskState_TASK_FINISHED),
+			mesospb.TaskState_TASK_RUNNING, mesospb.TaskState_TASK_FINISHED)
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	for _, p := range problems {
