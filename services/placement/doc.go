@@ -25,7 +25,9 @@
 // request's Index at once, so UNIQUE, MAX_PER and CLUSTER hold among the
 // instances of one round as across rounds; with GROUP_BY each instance goes
 // to the least used value among the offers that fit, so instances spread
-// evenly whatever order the offers arrive in.
+// evenly whatever order the offers arrive in; without such constraints each
+// instance goes to the fitting offer that took the fewest instances of the
+// round, so an app spreads over machines (Marathon filled offers in order).
 //
 // Resources come back in the offer's own wire format (allocation_info,
 // refined or legacy reservations as offered), taken first from resources

@@ -18,8 +18,12 @@ import (
 // resources): with GROUP_BY or MAX_PER constraints the fitting offer whose
 // values of those fields are least used (lexicographically in constraint
 // order; ties to the earlier offer), so that instances spread evenly
-// whatever the order of the offers; otherwise the first fitting offer in
-// offer order, which fills an offer before the next as Marathon does. Since
+// whatever the order of the offers; otherwise the fitting offer that took
+// the fewest instances of this round so far (ties to the earlier offer).
+// Marathon filled one offer before the next, which put every instance of an
+// app without constraints on one machine and made its agent launch them all
+// alone; spreading keeps an app up when one machine goes and launches on
+// every agent at once. Since
 // req.Placed is updated after every instance, UNIQUE, MAX_PER and CLUSTER
 // hold within one round exactly as across rounds.
 //
@@ -60,11 +64,20 @@ func (r *Round) Place(req *Request, n int) ([]Match, Rejections) {
 	var bestScore, score []int
 	for len(launches) < n {
 		var best *offerState
+		bestLoad := 0
 		w := 0
 		for i := 0; i < len(cands); i++ {
 			s := cands[i]
 			if k, _ := s.poolFor(roles, rolesKey, r.frameworkRole).fit(&nd); k != 0 {
 				continue // dropped: resources never grow back within a round
+			}
+			load := len(s.matches)
+			if len(spread) == 0 && best != nil && load >= bestLoad {
+				// Without spreading constraints, the least loaded offer
+				// of the round takes the instance.
+				cands[w] = s
+				w++
+				continue
 			}
 			if len(spread) > 0 {
 				// Only an offer emptier than the best so far matters; the
@@ -86,10 +99,13 @@ func (r *Round) Place(req *Request, n int) ([]Match, Rejections) {
 			cands[w] = s
 			w++
 			if len(spread) == 0 {
-				// First fit: keep the rest of the candidates as they are.
-				best = s
-				w += copy(cands[w:], cands[i+1:])
-				break
+				best, bestLoad = s, load
+				if load == 0 {
+					// No offer is emptier: keep the rest as they are.
+					w += copy(cands[w:], cands[i+1:])
+					break
+				}
+				continue
 			}
 			best = s
 			bestScore = append(bestScore[:0], score...)

@@ -20,7 +20,10 @@ func offerIDs(matches []placement.Match) []string {
 	return out
 }
 
-func TestPlaceFillsOffersInOrderWithoutOvercommitting(t *testing.T) {
+// Instances without spreading constraints go to the least loaded fitting
+// offer of the round (ties to the earlier one), never beyond an offer's
+// resources.
+func TestPlaceSpreadsOverOffersWithoutOvercommitting(t *testing.T) {
 	offers := []*mesospb.Offer{
 		mesosOffer(t, "o1", "h1", "cpus:2;mem:1024", "", plain, ""),
 		mesosOffer(t, "o2", "h2", "cpus:1;mem:1024", "", plain, ""),
@@ -29,7 +32,7 @@ func TestPlaceFillsOffersInOrderWithoutOvercommitting(t *testing.T) {
 	round := placement.NewRound(offers, "web")
 	req := &placement.Request{CPUs: 1, Mem: 256}
 	launches, rej := round.Place(req, 6)
-	if got, want := offerIDs(launches), []string{"o1", "o1", "o2", "o3"}; !slices.Equal(got, want) {
+	if got, want := offerIDs(launches), []string{"o1", "o2", "o3", "o1"}; !slices.Equal(got, want) {
 		t.Fatalf("placed on %v, want %v", got, want)
 	}
 	if req.Placed.Len() != 4 {
@@ -55,20 +58,20 @@ func TestPlaceFillsOffersInOrderWithoutOvercommitting(t *testing.T) {
 
 func TestSeveralAppsShareARound(t *testing.T) {
 	offers := []*mesospb.Offer{
-		mesosOffer(t, "o1", "h1", "cpus:3;mem:3000", "", plain, ""),
-		mesosOffer(t, "o2", "h2", "cpus:3;mem:3000", "", plain, ""),
+		mesosOffer(t, "o1", "h1", "cpus:4;mem:3000", "", plain, ""),
+		mesosOffer(t, "o2", "h2", "cpus:4;mem:3000", "", plain, ""),
 	}
 	round := placement.NewRound(offers, "")
 	a := &placement.Request{CPUs: 1, Mem: 100}
 	b := &placement.Request{CPUs: 2, Mem: 100}
 	la, _ := round.Place(a, 4)
-	lb, rej := round.Place(b, 2)
-	if len(la) != 4 {
-		t.Fatalf("app a placed %d, want 4", len(la))
+	lb, rej := round.Place(b, 3)
+	if got := offerIDs(la); !slices.Equal(got, []string{"o1", "o2", "o1", "o2"}) {
+		t.Fatalf("app a placed on %v, want spread over o1 and o2", got)
 	}
-	// a took o1 whole and one cpu of o2: b fits once, on o2.
-	if got := offerIDs(lb); !slices.Equal(got, []string{"o2"}) {
-		t.Fatalf("app b placed on %v, want [o2]", got)
+	// a left 2 cpus on each offer: b fits once on each.
+	if got := offerIDs(lb); !slices.Equal(got, []string{"o1", "o2"}) {
+		t.Fatalf("app b placed on %v, want [o1 o2]", got)
 	}
 	if rej.Count("cpus") != 2 {
 		t.Errorf("app b rejections %+v, want 2 offers short of cpus", rej)
