@@ -64,9 +64,9 @@ func (e *Engine) appStatus(a *appState, embed marathon.Embed) marathon.AppStatus
 	}
 	for _, in := range a.instances {
 		switch in.State {
-		case mesospb.TaskState_TASK_STAGING.String(), mesospb.TaskState_TASK_STARTING.String():
+		case mesospb.TaskState_TASK_STAGING, mesospb.TaskState_TASK_STARTING:
 			st.TasksStaged++
-		case mesospb.TaskState_TASK_RUNNING.String():
+		case mesospb.TaskState_TASK_RUNNING:
 			st.TasksRunning++
 			if in.Healthy != nil {
 				if *in.Healthy {
@@ -98,7 +98,7 @@ func (e *Engine) tasksOf(a *appState) []marathon.Task {
 
 func (e *Engine) task(a *appState, in *instance) marathon.Task {
 	t := marathon.Task{
-		ID: in.TaskID, AppID: in.AppID, Host: in.Host, SlaveID: in.AgentID, State: in.State,
+		ID: in.TaskID, AppID: in.AppID, Host: in.Host, SlaveID: in.AgentID, State: in.State.String(),
 		Ports: nonNil(in.Ports), ServicePorts: []int{}, IPAddresses: []events.IPAddress{},
 		StagedAt: events.FormatTime(in.StagedAt), Version: in.Version, Role: e.cfg.Role,
 		Region: in.Agent.Region, Zone: in.Agent.Zone,

@@ -37,12 +37,14 @@ func target(a *appState) plan.Target {
 	return t
 }
 
-// current is a's instances as plan sees them.
+// current is a's instances as plan sees them, in a buffer the next call
+// reuses.
 func current(a *appState) []plan.Instance {
-	out := make([]plan.Instance, 0, len(a.instances))
+	out := a.planBuf[:0]
 	for _, in := range a.instances {
 		out = append(out, planInstance(in))
 	}
+	a.planBuf = out
 	return out
 }
 
@@ -55,13 +57,13 @@ func planInstance(in *instance) plan.Instance {
 		UnreachableSince: in.UnreachableSince,
 	}
 	switch {
-	case !in.KilledAt.IsZero() || in.State == mesospb.TaskState_TASK_KILLING.String():
+	case !in.KilledAt.IsZero() || in.State == mesospb.TaskState_TASK_KILLING:
 		p.State = plan.Killing
 	case !in.UnreachableSince.IsZero():
 		p.State = plan.Unreachable
-	case in.State == mesospb.TaskState_TASK_RUNNING.String():
+	case in.State == mesospb.TaskState_TASK_RUNNING:
 		p.State = plan.Running
-	case in.State == mesospb.TaskState_TASK_STARTING.String():
+	case in.State == mesospb.TaskState_TASK_STARTING:
 		p.State = plan.Starting
 	default:
 		p.State = plan.Staged
@@ -102,6 +104,7 @@ func (e *Engine) converge(a *appState) {
 	}
 	a.wanted = step.Launch
 	a.waiting = step.Waiting
+	a.done = step.Done
 	if a.active != nil && len(a.active.HealthChecks) > 0 {
 		// Launches waiting for an offer are replacements in flight too.
 		worthy := e.killWorthy(a, current(a), now)
@@ -117,7 +120,8 @@ func (e *Engine) converge(a *appState) {
 // settled reports whether a's instances are what its active definition
 // asks, all ready.
 func (e *Engine) settled(a *appState) bool {
-	return plan.Next(target(a), current(a), e.now()).Done
+	a.done = plan.Next(target(a), current(a), e.now()).Done
+	return a.done
 }
 
 // killWorthy marks as unhealthy only the instances that failed their

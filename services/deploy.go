@@ -277,11 +277,11 @@ func (e *Engine) advanceFor(d *deployment, changed string) {
 		if d.pending == nil {
 			d.pending = make(map[string]action)
 			for _, act := range d.Steps[d.Current] {
-				if !e.actionDone(act) {
+				if !e.actionDone(act, true) {
 					d.pending[act.App] = act
 				}
 			}
-		} else if act, ok := d.pending[changed]; ok && e.actionDone(act) {
+		} else if act, ok := d.pending[changed]; ok && e.actionDone(act, false) {
 			delete(d.pending, changed)
 		}
 		if len(d.pending) > 0 {
@@ -309,14 +309,19 @@ func (e *Engine) advanceFor(d *deployment, changed string) {
 	}
 }
 
-// actionDone reports whether an app has reached what its action asks.
-func (e *Engine) actionDone(act action) bool {
+// actionDone reports whether an app has reached what its action asks; fresh
+// asks plan again, else the answer of the app's last converge is used (the
+// caller converged it just before).
+func (e *Engine) actionDone(act action, fresh bool) bool {
 	a := e.apps[act.App]
 	if a == nil {
 		return true
 	}
 	if act.Action == actionStop {
 		return len(a.instances) == 0
+	}
+	if !fresh {
+		return a.active == a.def && a.done
 	}
 	return a.active == a.def && e.settled(a)
 }
@@ -453,7 +458,7 @@ func (e *Engine) publish(ev events.Event) {
 func (e *Engine) timeoutReason(d *deployment, now time.Time) string {
 	var parts []string
 	for _, act := range d.Steps[d.Current] {
-		if e.actionDone(act) {
+		if e.actionDone(act, true) {
 			continue
 		}
 		a := e.apps[act.App]

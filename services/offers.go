@@ -71,6 +71,10 @@ func (e *Engine) resourceOffers(offers []*mesospb.Offer) {
 			}
 		})
 	}
+	if len(launched) > 0 {
+		e.log.Debug("offers used", "offers", len(offers), "used", len(round.Used()),
+			"instances", len(launched), "took", time.Since(now).Round(time.Microsecond))
+	}
 	refuse := e.cfg.DeclineRefuse
 	if e.anyWaiting(now) {
 		refuse = shortRefuse
@@ -168,7 +172,7 @@ func (e *Engine) newInstance(a *appState, m placement.Match, now time.Time) *ins
 		Index:    freeIndex(a),
 		Agent:    m.Agent,
 		StagedAt: now,
-		State:    mesospb.TaskState_TASK_STAGING.String(),
+		State:    mesospb.TaskState_TASK_STAGING,
 	}
 	a.instances[in.TaskID] = in
 	e.instances[in.TaskID] = in

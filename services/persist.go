@@ -74,7 +74,7 @@ func (e *Engine) load() error {
 		return err
 	}
 	for id, in := range insts {
-		in.State = mesospb.TaskState_TASK_STAGING.String()
+		in.State = mesospb.TaskState_TASK_STAGING
 		e.instances[id] = in
 		if a := e.apps[in.AppID]; a != nil {
 			a.instances[id] = in

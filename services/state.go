@@ -3,10 +3,12 @@ package services
 import (
 	"time"
 
+	mesospb "agora/api/mesos/v1"
 	"agora/constraints"
 
 	"agora/services/app"
 	"agora/services/placement"
+	"agora/services/plan"
 )
 
 // appState is everything the engine knows of one app. It is owned by the
@@ -29,6 +31,11 @@ type appState struct {
 
 	// wanted is how many instances converge asked to launch now.
 	wanted int
+	// done is what plan said at the last converge: the instances are what
+	// the active definition asks, all ready.
+	done bool
+	// planBuf is reused for the plan's view of the instances.
+	planBuf []plan.Instance
 	// waitingSince is when wanted last went from 0 to more.
 	waitingSince time.Time
 	// waiting explains, in words, what the app waits for (plan's reason).
@@ -85,7 +92,7 @@ type instance struct {
 	StagedAt  time.Time `json:"stagedAt"`
 	StartedAt time.Time `json:"startedAt,omitzero"`
 
-	State            string    `json:"-"` // Mesos task state name
+	State            mesospb.TaskState `json:"-"`
 	Healthy          *bool     `json:"-"`
 	UnhealthySince   time.Time `json:"-"`
 	UnreachableSince time.Time `json:"-"`

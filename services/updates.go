@@ -32,10 +32,10 @@ func (e *Engine) statusUpdate(st *mesospb.TaskStatus) {
 	}
 	now := e.now()
 	prev := in.State
-	in.State = state.String()
+	in.State = state
 	a := e.apps[in.AppID]
 	e.publish(&events.StatusUpdate{
-		SlaveID: in.AgentID, TaskID: id, TaskStatus: in.State, Message: st.GetMessage(),
+		SlaveID: in.AgentID, TaskID: id, TaskStatus: state.String(), Message: st.GetMessage(),
 		AppID: in.AppID, Host: in.Host, Ports: nonNil(in.Ports), Version: in.Version,
 		IPAddresses: []events.IPAddress{},
 	})
@@ -53,10 +53,10 @@ func (e *Engine) statusUpdate(st *mesospb.TaskStatus) {
 			a.backoff.failures++
 			a.backoff.until = now.Add(e.launchDelay(a))
 			a.lastFailure = &TaskFailure{
-				AppID: in.AppID, TaskID: id, State: in.State, Message: st.GetMessage(), Host: in.Host,
+				AppID: in.AppID, TaskID: id, State: state.String(), Message: st.GetMessage(), Host: in.Host,
 				Version: in.Version, Timestamp: events.FormatTime(now), AgentID: in.AgentID,
 			}
-			e.log.Info("instance failed", "app", in.AppID, "task", id, "state", in.State,
+			e.log.Info("instance failed", "app", in.AppID, "task", id, "state", state,
 				"message", st.GetMessage(), "next_launch_in", a.backoff.until.Sub(now).Round(time.Millisecond))
 		}
 	case state == mesospb.TaskState_TASK_UNREACHABLE:
