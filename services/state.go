@@ -93,10 +93,10 @@ type instance struct {
 	StartedAt time.Time `json:"startedAt,omitzero"`
 
 	State            mesospb.TaskState `json:"-"`
-	Healthy          *bool     `json:"-"`
-	UnhealthySince   time.Time `json:"-"`
-	UnreachableSince time.Time `json:"-"`
-	KilledAt         time.Time `json:"-"` // when the engine last asked to kill it
+	Healthy          *bool             `json:"-"`
+	UnhealthySince   time.Time         `json:"-"`
+	UnreachableSince time.Time         `json:"-"`
+	KilledAt         time.Time         `json:"-"` // when the engine last asked to kill it
 }
 
 // deployment is a change in progress: steps of app actions run in order
