@@ -154,3 +154,19 @@ func TestFetchIntoSandbox(t *testing.T) {
 		t.Fatalf("copy.txt = %q", got)
 	}
 }
+
+// Apps deployed together get distinct service ports.
+func TestServicePortsDistinctWithinOneChange(t *testing.T) {
+	c := testcluster.Start(t, testcluster.Options{Agents: 1})
+	s := startServices(t, c, t.TempDir())
+	code, _ := s.do("POST", "/v2/groups", `{"id":"/pair","apps":[
+		{"id":"a","cmd":"sleep 1000","cpus":0.1,"mem":16,"instances":0},
+		{"id":"b","cmd":"sleep 1000","cpus":0.1,"mem":16,"instances":0}]}`, nil)
+	if code != 201 {
+		t.Fatalf("POST /v2/groups: %d", code)
+	}
+	a, b := s.app("/pair/a"), s.app("/pair/b")
+	if len(a.PortDefs) != 1 || len(b.PortDefs) != 1 || a.PortDefs[0].Port == b.PortDefs[0].Port || a.PortDefs[0].Port == 0 {
+		t.Fatalf("service ports %v and %v", a.PortDefs, b.PortDefs)
+	}
+}

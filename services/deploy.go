@@ -62,10 +62,8 @@ func (e *Engine) startDeploymentWith(changes []change, force bool, groupDeps fun
 	if len(locked) > 0 && !force {
 		return nil, &marathon.LockedError{Deployments: locked}
 	}
-	for _, id := range locked {
-		e.dropDeployment(e.deployments[id], "cancelled by a forced change")
-	}
 	version := e.nextVersion(now)
+	ports := e.servicePortOwners()
 	d := &deployment{
 		ID:       newID(),
 		Version:  version,
@@ -104,8 +102,12 @@ func (e *Engine) startDeploymentWith(changes []change, force bool, groupDeps fun
 		if prev != nil {
 			app.ReuseServicePorts(def, prev)
 		}
-		if err := app.AssignServicePorts(def, e.servicePortUsed(def.ID), e.cfg.ServicePortMin, e.cfg.ServicePortMax); err != nil {
+		used := func(p int) bool { owner, ok := ports[p]; return ok && owner != def.ID }
+		if err := app.AssignServicePorts(def, used, e.cfg.ServicePortMin, e.cfg.ServicePortMax); err != nil {
 			return nil, fmt.Errorf("%w: %s: %v", marathon.ErrConflict, def.ID, err)
+		}
+		for _, pd := range def.PortDefinitions {
+			ports[pd.Port] = def.ID // the next apps of this change see it taken
 		}
 		actions[id] = action{Action: act, App: id}
 		defs = append(defs, def)
@@ -117,6 +119,12 @@ func (e *Engine) startDeploymentWith(changes []change, force bool, groupDeps fun
 		d.Rollback = d.Rollback || def.RollbackOnTimeout
 	}
 	d.Steps = e.steps(changes, actions, groupDeps)
+
+	// The change is valid: from here on it happens. Forced over locks,
+	// the deployments holding its apps end without rollback.
+	for _, id := range locked {
+		e.dropDeployment(e.deployments[id], "cancelled by a forced change")
+	}
 
 	err := e.store.Update(func(tx *store.Tx) error {
 		for _, def := range defs {
@@ -248,18 +256,20 @@ func (e *Engine) steps(changes []change, actions map[string]action, groupDeps fu
 	return out
 }
 
-// servicePortUsed reports service ports other apps hold.
-func (e *Engine) servicePortUsed(except string) func(int) bool {
-	used := make(map[int]bool)
+// servicePortOwners maps each service port apps hold to the app.
+func (e *Engine) servicePortOwners() map[int]string {
+	owners := make(map[int]string)
 	for id, a := range e.apps {
-		if id == except || a.def == nil {
+		if a.def == nil {
 			continue
 		}
 		for _, pd := range a.def.PortDefinitions {
-			used[pd.Port] = true
+			if pd.Port != 0 {
+				owners[pd.Port] = id
+			}
 		}
 	}
-	return func(p int) bool { return used[p] }
+	return owners
 }
 
 // advance moves d on while its running step is done, and finishes it after
