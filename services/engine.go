@@ -182,6 +182,14 @@ func (e *Engine) Events() *events.Bus { return e.events }
 func (e *Engine) Run(ctx context.Context) error {
 	defer e.store.Close()
 	defer e.events.Close() // ends every /v2/events stream
+	// The first driver exists before anything can queue a call to it;
+	// nothing else reads the engine's state until the loop starts.
+	d, err := e.newDriver(e.frameworkID, e.tasks)
+	if err != nil {
+		return err
+	}
+	e.driver.Store(d)
+
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -195,41 +203,41 @@ func (e *Engine) Run(ctx context.Context) error {
 	defer cancel()
 
 	for {
-		var frameworkID string
-		var tasks scheduler.TaskStore
-		if err := e.do(ctx, func() { frameworkID, tasks = e.frameworkID, e.tasks }); err != nil {
-			return nil // stopped before subscribing
-		}
-		d, err := scheduler.New(scheduler.Config{
-			Master:    e.cfg.Master,
-			Framework: e.frameworkInfo(frameworkID),
-			Codec:     e.cfg.Codec,
-			Store:     tasks,
-			Logger:    e.log,
-			// The engine acknowledges an update once it has recorded
-			// it, from its own workers (see statusUpdate).
-			ManualAcknowledgements: true,
-		}, &callbacks{e: e})
-		if err != nil {
-			return err
-		}
-		e.driver.Store(d)
-		err = d.Run(ctx)
+		err := d.Run(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
-		if errors.Is(err, scheduler.ErrFrameworkError) && e.removed.Swap(false) {
-			// The master removed the framework (its failover timeout
-			// passed while services was away) and killed its tasks.
-			// Marathon stops here and needs an operator; services
-			// registers anew and launches every app again.
-			if e.do(ctx, e.frameworkRemoved) != nil {
-				return nil
-			}
-			continue
+		if !errors.Is(err, scheduler.ErrFrameworkError) || !e.removed.Swap(false) {
+			return err
 		}
-		return err
+		// The master removed the framework (its failover timeout passed
+		// while services was away) and killed its tasks. Marathon stops
+		// here and needs an operator; services registers anew and
+		// launches every app again.
+		var tasks scheduler.TaskStore
+		if e.do(ctx, func() { e.frameworkRemoved(); tasks = e.tasks }) != nil {
+			return nil
+		}
+		if d, err = e.newDriver("", tasks); err != nil {
+			return err
+		}
+		e.driver.Store(d)
 	}
+}
+
+// newDriver makes a scheduler driver subscribing with framework id id
+// ("" for a new framework).
+func (e *Engine) newDriver(id string, tasks scheduler.TaskStore) (*scheduler.Driver, error) {
+	return scheduler.New(scheduler.Config{
+		Master:    e.cfg.Master,
+		Framework: e.frameworkInfo(id),
+		Codec:     e.cfg.Codec,
+		Store:     tasks,
+		Logger:    e.log,
+		// The engine acknowledges an update once it has recorded it,
+		// from its own workers (see statusUpdate).
+		ManualAcknowledgements: true,
+	}, &callbacks{e: e})
 }
 
 // frameworkInfo is the FrameworkInfo services subscribes with.
