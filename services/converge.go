@@ -215,6 +215,7 @@ func (e *Engine) reviveOrSuppress() {
 		// so new demand is offered everything at once.
 		e.suppressed, e.needRevive = false, false
 		e.call(func(ctx context.Context) {
+			e.log.Debug("reviving offers")
 			if err := e.drv().Revive(ctx); err != nil {
 				e.log.Warn("revive failed", "err", err)
 			}

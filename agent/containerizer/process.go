@@ -188,7 +188,7 @@ func Launch(spec ProcessSpec) (*Process, error) {
 		// The supervisor gets nothing of the agent's environment; the
 		// command gets exactly the spec's. GORACE spares race-enabled test
 		// binaries the race runtime's pause at exit.
-		Env:         []string{supervisor.EnvVar + "=" + encoded, "GOMAXPROCS=1", "GORACE=atexit_sleep_ms=0"},
+		Env:         []string{supervisor.EnvVar + "=" + encoded, "GOMAXPROCS=1", "GODEBUG=containermaxprocs=0,updatemaxprocs=0", "GORACE=atexit_sleep_ms=0"},
 		Dir:         sandbox,
 		Stdout:      stdout, // *os.File: handed down, no copying goroutine
 		Stderr:      stderr,
