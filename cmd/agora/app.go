@@ -189,11 +189,75 @@ func (a *appCLI) waitFor(ctx context.Context, res client.Result, done string) er
 	}
 	ctx, cancel := context.WithTimeout(ctx, a.f.timeout)
 	defer cancel()
-	if err := a.c.WaitForDeployment(ctx, res.DeploymentID, 500*time.Millisecond); err != nil {
-		return err
+	waited := make(chan error, 1)
+	go func() { waited <- a.c.WaitForDeployment(ctx, res.DeploymentID, 500*time.Millisecond) }()
+	// A deployment that takes a while says what it waits for, instead of
+	// leaving the user with a silent prompt (Marathon's stuck deployments).
+	explain := time.NewTicker(explainEvery)
+	defer explain.Stop()
+	for {
+		select {
+		case err := <-waited:
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(a.out, done)
+			return nil
+		case <-explain.C:
+			a.explainWait(ctx, res.DeploymentID)
+		}
 	}
-	fmt.Fprintln(a.out, done)
-	return nil
+}
+
+// explainEvery is how often a wait for a deployment says what it waits for.
+var explainEvery = 5 * time.Second
+
+// explainWait prints one line per app of the deployment's running step that
+// waits for instances: how many, and the reason most offers were turned
+// down for.
+func (a *appCLI) explainWait(ctx context.Context, id string) {
+	deps, err := a.c.Deployments(ctx)
+	if err != nil {
+		return
+	}
+	i := slices.IndexFunc(deps, func(d client.Deployment) bool { return d.ID == id })
+	if i < 0 {
+		return
+	}
+	queue, err := a.c.Queue(ctx)
+	if err != nil {
+		return
+	}
+	acts := deps[i].CurrentActions
+	if len(acts) == 0 {
+		for _, id := range deps[i].AffectedApps {
+			acts = append(acts, client.Action{App: id})
+		}
+	}
+	for _, act := range acts {
+		j := slices.IndexFunc(queue, func(q client.QueueItem) bool { return q.App.ID == act.App })
+		if j < 0 {
+			fmt.Fprintf(a.out, "waiting: %s %s (step %d of %d)\n", act.Action, act.App, deps[i].CurrentStep, deps[i].TotalSteps)
+			continue
+		}
+		q := queue[j]
+		msg := fmt.Sprintf("waiting: %s needs %d more instance(s)", act.App, q.Count)
+		if !q.Delay.Overdue && q.Delay.TimeLeftSeconds > 0 {
+			msg += fmt.Sprintf("; backing off after failures, next launch in %d s", q.Delay.TimeLeftSeconds)
+		}
+		var top client.RejectReason
+		for _, r := range q.ProcessedOffersSummary.RejectSummaryLastOffers {
+			// Prefer the most specific reason ("UnfulfilledConstraint
+			// hostname:UNIQUE") among those that declined the most.
+			if r.Declined > top.Declined || r.Declined == top.Declined && r.Declined > 0 && len(r.Reason) > len(top.Reason) {
+				top = r
+			}
+		}
+		if top.Declined > 0 {
+			msg += fmt.Sprintf("; offers turned down: %s (%d of %d)", top.Reason, top.Declined, top.Processed)
+		}
+		fmt.Fprintln(a.out, msg+"; see: agora app why "+act.App)
+	}
 }
 
 func (a *appCLI) list(ctx context.Context) error {

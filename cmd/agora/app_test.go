@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"agora/services/marathon"
 	"agora/services/marathon/marathontest"
@@ -92,6 +94,29 @@ func TestAppWhy(t *testing.T) {
 	}
 	if i, j := strings.Index(out, "UnfulfilledConstraint"), strings.Index(out, "InsufficientMemory"); i > j {
 		t.Errorf("reasons not by declined count:\n%s", out)
+	}
+}
+
+// A wait for a deployment that takes a while says what it waits for.
+func TestAppWaitExplainsAStuckDeployment(t *testing.T) {
+	b, services := appServer(t)
+	b.AddApp(marathontest.App("/web"))
+	b.SetQueue(marathon.QueueItem{App: marathontest.App("/web"), Count: 1, Role: "*", Delay: marathon.Delay{Overdue: true},
+		ProcessedOffersSummary: marathon.OffersSummary{ProcessedOffersCount: 3, UnusedOffersCount: 3, RejectSummaryLastOffers: []marathon.DeclinedOfferStep{
+			{Reason: "UnfulfilledConstraint", Declined: 3, Processed: 3}, {Reason: "UnfulfilledConstraint hostname:UNIQUE", Declined: 3, Processed: 3}}}})
+	b.Hold(true)
+	defer func(d time.Duration) { explainEvery = d }(explainEvery)
+	explainEvery = 20 * time.Millisecond
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		ds, _ := b.Deployments(context.Background())
+		for _, d := range ds {
+			b.Finish(d.ID)
+		}
+	}()
+	code, out, errOut := runAppCmd("scale", "/web", "2", services)
+	if code != 0 || !strings.Contains(out, "waiting: /web needs 1 more instance(s); offers turned down: UnfulfilledConstraint hostname:UNIQUE (3 of 3); see: agora app why /web") {
+		t.Fatalf("scale: %d %q %q", code, out, errOut)
 	}
 }
 
