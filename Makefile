@@ -36,7 +36,7 @@ FUZZ_TARGETS = \
 	./agent/fetcher:FuzzExtractTar \
 	./agent/containerizer:FuzzParseDuration \
 	./agent/containerizer/internal/supervisor:FuzzDecode \
-	./agent/checkpoint:FuzzReadUpdates \
+	./agent/checkpoint:FuzzReadRecords \
 	./sdk/executor:FuzzParseDuration \
 	./agent/cgroups:FuzzParseMountinfo \
 	./agent/files:FuzzResolve \
