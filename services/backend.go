@@ -162,14 +162,14 @@ func (e *Engine) Deploy(ctx context.Context, apps []*app.App, opts marathon.Depl
 			if e.groups[def.ID] != nil {
 				return marathon.Deployment{}, fmt.Errorf("%w: a group with id %s exists", marathon.ErrConflict, def.ID)
 			}
-			changes = append(changes, change{App: cloneApp(def)})
+			changes = append(changes, change{App: def.Clone()})
 		}
 		d, err := e.startDeployment(changes, opts.Force)
 		if err != nil {
 			return marathon.Deployment{}, err
 		}
 		for i, def := range apps { // hand back what was stored
-			*def = *cloneApp(e.apps[changes[i].App.ID].def)
+			*def = *e.apps[changes[i].App.ID].def.Clone()
 		}
 		return e.deploymentView(d), nil
 	})
@@ -196,7 +196,7 @@ func (e *Engine) RestartApp(ctx context.Context, id string, force bool) (maratho
 		if a == nil || a.deleting {
 			return marathon.Deployment{}, fmt.Errorf("%w: App '%s' does not exist", marathon.ErrNotFound, id)
 		}
-		d, err := e.startDeployment([]change{{App: cloneApp(a.def), Restart: true}}, force)
+		d, err := e.startDeployment([]change{{App: a.def.Clone(), Restart: true}}, force)
 		if err != nil {
 			return marathon.Deployment{}, err
 		}
@@ -264,7 +264,7 @@ func (e *Engine) KillTasks(ctx context.Context, req marathon.KillRequest) ([]mar
 			}
 			var changes []change
 			for _, id := range sortedKeys(perApp) {
-				def := cloneApp(e.apps[id].def)
+				def := e.apps[id].def.Clone()
 				def.Instances = max(0, def.Instances-perApp[id])
 				changes = append(changes, change{App: def})
 			}
@@ -303,7 +303,7 @@ func (e *Engine) Deployments(ctx context.Context) ([]marathon.Deployment, error)
 			if c := x.Started.Compare(y.Started); c != 0 {
 				return c
 			}
-			return compareStrings(x.ID, y.ID)
+			return strings.Compare(x.ID, y.ID)
 		})
 		out := []marathon.Deployment{}
 		for _, d := range ds {

@@ -421,7 +421,7 @@ func (e *Engine) rollback(d *deployment, reason string) (*deployment, error) {
 			}
 			continue
 		}
-		changes = append(changes, change{App: cloneApp(prev)})
+		changes = append(changes, change{App: prev.Clone()})
 	}
 	e.dropDeployment(d, reason)
 	if len(changes) == 0 {

@@ -81,7 +81,7 @@ func (e *Engine) DeployGroup(ctx context.Context, g *app.Group, opts marathon.De
 				return marathon.Deployment{}, fmt.Errorf("%w: an app cannot have the id of the group %s", marathon.ErrConflict, def.ID)
 			}
 			want[def.ID] = true
-			changes = append(changes, change{App: cloneApp(def)})
+			changes = append(changes, change{App: def.Clone()})
 		}
 		for _, id := range sortedKeys(e.apps) {
 			if a := e.apps[id]; !a.deleting && app.IsUnder(id, g.ID) && !want[id] {

@@ -3,6 +3,7 @@ package services
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	mesospb "agora/api/mesos/v1"
@@ -102,7 +103,7 @@ func (e *Engine) declineAll(offers []*mesospb.Offer, refuse time.Duration) {
 func (e *Engine) waitingApps(now time.Time) []*appState {
 	var out []*appState
 	for _, a := range e.apps {
-		if a.wanted > 0 && a.active != nil && !now.Before(a.backoff.until) {
+		if a.waits(now) {
 			out = append(out, a)
 		}
 	}
@@ -110,18 +111,24 @@ func (e *Engine) waitingApps(now time.Time) []*appState {
 		if c := x.waitingSince.Compare(y.waitingSince); c != 0 {
 			return c
 		}
-		return compareStrings(x.def.ID, y.def.ID)
+		return strings.Compare(x.def.ID, y.def.ID)
 	})
 	return out
 }
 
 func (e *Engine) anyWaiting(now time.Time) bool {
 	for _, a := range e.apps {
-		if a.wanted > 0 && a.active != nil && !now.Before(a.backoff.until) {
+		if a.waits(now) {
 			return true
 		}
 	}
 	return false
+}
+
+// waits reports whether a wants instances launched now: it is not held
+// back by its launch delay.
+func (a *appState) waits(now time.Time) bool {
+	return a.wanted > 0 && a.active != nil && !now.Before(a.backoff.until)
 }
 
 // placementRequest is what a's active definition asks of an offer. The
@@ -218,14 +225,4 @@ func (s *offerStats) record(rej placement.Rejections, now time.Time) {
 	s.Total.Add(rej)
 	s.Last = rej
 	s.LastAt = now
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

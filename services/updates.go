@@ -6,7 +6,9 @@ import (
 	"time"
 
 	mesospb "agora/api/mesos/v1"
+	"agora/sdk/scheduler"
 	"agora/services/events"
+	"agora/services/plan"
 	"agora/services/store"
 
 	"google.golang.org/protobuf/proto"
@@ -20,7 +22,7 @@ func (e *Engine) statusUpdate(st *mesospb.TaskStatus) {
 	state := st.GetState()
 	in := e.instances[id]
 	if in == nil {
-		if !isTerminal(state) {
+		if !gone(state) {
 			// A task services does not know (its record was wiped, or
 			// the app was removed while services was away): Marathon
 			// kills those.
@@ -44,14 +46,15 @@ func (e *Engine) statusUpdate(st *mesospb.TaskStatus) {
 			AgentID: in.AgentID, Host: in.Host, RunSpecVersion: in.Version})
 	}
 	switch {
-	case isTerminal(state):
+	case gone(state):
 		e.forget(in)
 		// A task reconciliation finds gone (lost while services was
 		// away) is replaced at once: it says nothing about the app.
 		reconciled := st.GetReason() == mesospb.TaskStatus_REASON_RECONCILIATION
 		if a != nil && isFailure(state) && in.KilledAt.IsZero() && !reconciled {
 			a.backoff.failures++
-			a.backoff.until = now.Add(e.launchDelay(a))
+			a.backoff.until = now.Add(plan.Backoff(a.backoff.failures,
+				a.def.BackoffSeconds, a.def.BackoffFactor, a.def.MaxLaunchDelaySeconds))
 			a.lastFailure = &TaskFailure{
 				AppID: in.AppID, TaskID: id, State: state.String(), Message: st.GetMessage(), Host: in.Host,
 				Version: in.Version, Timestamp: events.FormatTime(now), AgentID: in.AgentID,
@@ -113,20 +116,6 @@ func (e *Engine) forget(in *instance) {
 	}
 }
 
-// launchDelay is the app's current launch backoff (Marathon's
-// backoffSeconds × backoffFactor^(failures-1), at most maxLaunchDelaySeconds).
-func (e *Engine) launchDelay(a *appState) time.Duration {
-	def := a.def
-	if def == nil || a.backoff.failures == 0 {
-		return 0
-	}
-	s := def.BackoffSeconds * math.Pow(def.BackoffFactor, float64(a.backoff.failures-1))
-	if s > def.MaxLaunchDelaySeconds {
-		s = def.MaxLaunchDelaySeconds
-	}
-	return time.Duration(s * float64(time.Second))
-}
-
 func statusTime(st *mesospb.TaskStatus, now time.Time) time.Time {
 	if ts := st.GetTimestamp(); ts > 0 {
 		sec, frac := math.Modf(ts)
@@ -135,14 +124,11 @@ func statusTime(st *mesospb.TaskStatus, now time.Time) time.Time {
 	return now
 }
 
-func isTerminal(s mesospb.TaskState) bool {
-	switch s {
-	case mesospb.TaskState_TASK_FINISHED, mesospb.TaskState_TASK_FAILED, mesospb.TaskState_TASK_KILLED,
-		mesospb.TaskState_TASK_ERROR, mesospb.TaskState_TASK_LOST, mesospb.TaskState_TASK_DROPPED,
-		mesospb.TaskState_TASK_GONE, mesospb.TaskState_TASK_GONE_BY_OPERATOR, mesospb.TaskState_TASK_UNKNOWN:
-		return true
-	}
-	return false
+// gone reports whether an instance in state s is over for services: a
+// terminal state, or TASK_UNKNOWN (the master does not know the task; for
+// Mesos it is not terminal, as the task may still turn up).
+func gone(s mesospb.TaskState) bool {
+	return scheduler.IsTerminal(s) || s == mesospb.TaskState_TASK_UNKNOWN
 }
 
 // isFailure: the task ended on its own, for a reason that should slow down

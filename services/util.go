@@ -2,12 +2,9 @@ package services
 
 import (
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
-
-	"agora/services/app"
 )
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -23,17 +20,4 @@ func newID() string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
-
-// cloneApp returns a deep copy of a.
-func cloneApp(a *app.App) *app.App {
-	data, err := json.Marshal(a)
-	if err != nil {
-		panic("services: an app that does not encode: " + err.Error())
-	}
-	out := new(app.App)
-	if err := json.Unmarshal(data, out); err != nil {
-		panic("services: an app that does not decode: " + err.Error())
-	}
-	return out
 }
