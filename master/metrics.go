@@ -137,9 +137,16 @@ func (m *Master) countTerminal(state mesospb.TaskState) {
 }
 
 // taskStateMetric is Mesos's name for a task state: master/tasks_running.
-func taskStateMetric(s mesospb.TaskState) string {
-	return "master/tasks_" + strings.ToLower(strings.TrimPrefix(s.String(), "TASK_"))
-}
+// The names are made once; a terminal update only looks its name up.
+func taskStateMetric(s mesospb.TaskState) string { return taskStateMetrics[s] }
+
+var taskStateMetrics = func() map[mesospb.TaskState]string {
+	out := make(map[mesospb.TaskState]string, len(mesospb.TaskState_name))
+	for v, name := range mesospb.TaskState_name {
+		out[mesospb.TaskState(v)] = "master/tasks_" + strings.ToLower(strings.TrimPrefix(name, "TASK_"))
+	}
+	return out
+}()
 
 // taskGauges are the task states Mesos reports as gauges of tasks
 // currently in them.

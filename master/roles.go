@@ -362,9 +362,7 @@ func (m *Master) updateQuota(u *masterpb.Call_UpdateQuota) error {
 	}
 	capacity := allocator.Quantities{}
 	for _, a := range m.agents {
-		for r := range a.total.NonRevocable().Scalars().All() {
-			capacity[r.Name] += r.Scalar
-		}
+		capacity.Add(a.total.NonRevocable())
 	}
 	for _, name := range sortedKeys(total) {
 		if resources.ToMilli(total[name]) > capacity[name] {
@@ -477,7 +475,7 @@ func (m *Master) rescindForGuarantee(role string, guarantees map[string]float64)
 			continue
 		}
 		for _, rs := range o.byRole {
-			addScalars(have, rs.Unreserved())
+			have.Add(rs.Unreserved())
 		}
 		m.rescindOffer(o, now)
 	}
@@ -520,15 +518,6 @@ func (m *Master) getQuota() *quotapb.QuotaStatus {
 // and its subroles.
 type breakdown struct {
 	allocated, offered, reserved, consumed allocator.Quantities
-}
-
-// addScalars adds the scalar quantities of rs to q.
-func addScalars(q allocator.Quantities, rs resources.Resources) {
-	for r := range rs.All() {
-		if r.Kind == resources.KindScalar {
-			q[r.Name] += r.Scalar
-		}
-	}
 }
 
 // roleBreakdowns computes, for every role in one pass over tasks,

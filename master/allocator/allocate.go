@@ -316,10 +316,6 @@ func (a *Allocator) grant(ag *agent, fr *frameworkRole, rs resources.Resources, 
 
 func resourcesQuantities(rs resources.Resources) Quantities {
 	q := Quantities{}
-	for r := range rs.All() {
-		if r.Kind == resources.KindScalar {
-			q[r.Name] += r.Scalar
-		}
-	}
+	q.Add(rs)
 	return q
 }

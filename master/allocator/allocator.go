@@ -320,13 +320,7 @@ func (a *Allocator) UpdateAgent(agentID string, total resources.Resources) error
 	if !ok {
 		return fmt.Errorf("%w: %q", ErrUnknownAgent, agentID)
 	}
-	a.scalars.addScalars(ag.total, -1)
-	a.scalars.addScalars(total, 1)
-	a.trackReservations(ag.total, -1)
-	a.trackReservations(total, 1)
-	a.stale = true
-	ag.total = total
-	ag.reserved = !total.Reserved().IsEmpty()
+	a.setTotal(ag, total)
 	free := total
 	for _, rs := range ag.allocated {
 		free = free.Subtract(rs.Unallocate())

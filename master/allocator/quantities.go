@@ -82,6 +82,15 @@ func ParseMinAllocatable(text string) ([]Quantities, error) {
 
 // String prints the quantities sorted by name, in the form ParseQuantities
 // reads.
+// Add adds the scalar quantities of rs to q (ranges and sets carry none).
+func (q Quantities) Add(rs resources.Resources) {
+	for r := range rs.All() {
+		if r.Kind == resources.KindScalar {
+			q[r.Name] += r.Scalar
+		}
+	}
+}
+
 func (q Quantities) String() string {
 	names := make([]string, 0, len(q))
 	for name := range q {
