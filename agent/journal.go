@@ -69,7 +69,7 @@ func (j *journal) add(e journalEntry) {
 	if j.closing {
 		j.mu.Unlock()
 		var b checkpoint.Batch
-		j.finish(e, e.write(&b), &b)
+		j.flush([]journalEntry{e}, &b)
 		return
 	}
 	j.queue = append(j.queue, e)
@@ -91,59 +91,48 @@ func (j *journal) run() {
 		entries, closing := j.queue, j.closing
 		j.queue = nil
 		j.mu.Unlock()
-
-		var synced []journalEntry // appends, done once the batch is synced
-		var thens []func()
-		for _, e := range entries {
-			err := e.write(&batch)
-			if err != nil {
-				j.log.Error("cannot checkpoint; a restarted agent may not recover this", "err", err)
-			}
-			if e.appends {
-				synced = append(synced, e)
-			} else if e.done != nil {
-				close(e.done)
-			}
-			if e.then != nil {
-				thens = append(thens, e.then)
-			}
-		}
-		if err := batch.Sync(); err != nil {
-			j.log.Error("cannot checkpoint status updates; a restarted agent may not recover them", "err", err)
-		}
-		for _, e := range synced {
-			if e.done != nil {
-				close(e.done)
-			}
-		}
-		if len(thens) > 0 {
-			// One trip to the loop for the whole batch. If the loop has
-			// ended nobody waits for these any more.
-			j.post(func() {
-				for _, f := range thens {
-					f()
-				}
-			})
-		}
+		j.flush(entries, &batch)
 		if closing {
 			return
 		}
 	}
 }
 
-// finish completes an entry written outside run.
-func (j *journal) finish(e journalEntry, err error, b *checkpoint.Batch) {
-	if err != nil {
-		j.log.Error("cannot checkpoint; a restarted agent may not recover this", "err", err)
+// flush writes entries in order, syncs the update logs they appended to
+// once, and then reports them done: a plain record as soon as it is
+// written, an append once synced; their then functions run on the loop in
+// one trip.
+func (j *journal) flush(entries []journalEntry, batch *checkpoint.Batch) {
+	var synced []journalEntry // appends, done once the batch is synced
+	var thens []func()
+	for _, e := range entries {
+		if err := e.write(batch); err != nil {
+			j.log.Error("cannot checkpoint; a restarted agent may not recover this", "err", err)
+		}
+		if e.appends {
+			synced = append(synced, e)
+		} else if e.done != nil {
+			close(e.done)
+		}
+		if e.then != nil {
+			thens = append(thens, e.then)
+		}
 	}
-	if err := b.Sync(); err != nil {
+	if err := batch.Sync(); err != nil {
 		j.log.Error("cannot checkpoint status updates; a restarted agent may not recover them", "err", err)
 	}
-	if e.done != nil {
-		close(e.done)
+	for _, e := range synced {
+		if e.done != nil {
+			close(e.done)
+		}
 	}
-	if e.then != nil {
-		j.post(e.then)
+	if len(thens) > 0 {
+		// If the loop has ended nobody waits for these any more.
+		j.post(func() {
+			for _, f := range thens {
+				f()
+			}
+		})
 	}
 }
 

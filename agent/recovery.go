@@ -3,6 +3,7 @@ package agent
 import (
 	"bytes"
 	"errors"
+	"slices"
 
 	"google.golang.org/protobuf/proto"
 
@@ -101,7 +102,7 @@ func (a *Agent) recordFramework(fw *framework) {
 // channel closed once they are written and runs then on the loop after
 // that; nil (and then is not run) when nothing is recorded.
 func (a *Agent) recordTasks(fw *framework, ex *executor, tasks []*mesospb.TaskInfo, then func()) <-chan struct{} {
-	if a.checkpoint == nil || !fw.info.GetCheckpoint() {
+	if !a.checkpointsTasks(fw) {
 		return nil
 	}
 	store, fwID, exID, containerID := a.checkpoint, fw.id, ex.id, ex.containerID
@@ -140,7 +141,7 @@ func (a *Agent) processRecorder(fw *framework, ex *executor, taskID string) func
 
 // statusPath is where a process's supervisor leaves its exit status.
 func (a *Agent) statusPath(fw *framework, ex *executor, taskID string) string {
-	if a.checkpoint == nil || !fw.info.GetCheckpoint() {
+	if !a.checkpointsTasks(fw) {
 		return ""
 	}
 	return a.checkpoint.StatusPath(fw.id, ex.id, ex.containerID, taskID)
@@ -150,7 +151,13 @@ func (a *Agent) statusPath(fw *framework, ex *executor, taskID string) string {
 // of the framework on ex are logged: those of checkpointing frameworks'
 // tasks that the agent holds.
 func (a *Agent) logsUpdates(frameworkID string, ex *executor) bool {
-	return a.checkpoint != nil && ex != nil && a.checkpointing(frameworkID)
+	return ex != nil && a.checkpointsTasks(a.frameworks[frameworkID])
+}
+
+// checkpointsTasks reports whether the agent records the tasks of fw: it
+// keeps a checkpoint and the framework asked for checkpointing.
+func (a *Agent) checkpointsTasks(fw *framework) bool {
+	return a.checkpoint != nil && fw != nil && fw.info.GetCheckpoint()
 }
 
 // recordUpdate logs a status update of a checkpointing framework's task
@@ -158,13 +165,8 @@ func (a *Agent) logsUpdates(frameworkID string, ex *executor) bool {
 // synced.
 func (a *Agent) recordUpdate(frameworkID string, ex *executor, status *mesospb.TaskStatus) {
 	store, exID, containerID := a.checkpoint, ex.id, ex.containerID
-	taskID, uuid := status.GetTaskId().GetValue(), status.GetUuid()
-	a.journal.add(journalEntry{
-		appends: true,
-		write: func(b *checkpoint.Batch) error {
-			return store.AppendUpdate(b, frameworkID, exID, containerID, status)
-		},
-		then: func() { a.forward(a.updates.Persisted(frameworkID, taskID, uuid)) },
+	a.recordAppend(frameworkID, status.GetTaskId().GetValue(), status.GetUuid(), func(b *checkpoint.Batch) error {
+		return store.AppendUpdate(b, frameworkID, exID, containerID, status)
 	})
 }
 
@@ -172,12 +174,18 @@ func (a *Agent) recordUpdate(frameworkID string, ex *executor, status *mesospb.T
 // is forwarded once the log is synced.
 func (a *Agent) recordAck(frameworkID string, ex *executor, taskID string, uuid []byte) {
 	store, exID, containerID := a.checkpoint, ex.id, ex.containerID
+	a.recordAppend(frameworkID, taskID, uuid, func(b *checkpoint.Batch) error {
+		return store.AppendAck(b, frameworkID, exID, containerID, taskID, uuid)
+	})
+}
+
+// recordAppend queues one append to a task's update log; once it is synced
+// the status update manager learns it (Persisted) and forwards what it may.
+func (a *Agent) recordAppend(frameworkID, taskID string, uuid []byte, write func(*checkpoint.Batch) error) {
 	a.journal.add(journalEntry{
 		appends: true,
-		write: func(b *checkpoint.Batch) error {
-			return store.AppendAck(b, frameworkID, exID, containerID, taskID, uuid)
-		},
-		then: func() { a.forward(a.updates.Persisted(frameworkID, taskID, uuid)) },
+		write:   write,
+		then:    func() { a.forward(a.updates.Persisted(frameworkID, taskID, uuid)) },
 	})
 }
 
@@ -206,11 +214,6 @@ func (a *Agent) forgetFramework(fw *framework) {
 func sandboxPath(workDir, agentID, frameworkID, executorID, containerID string) string {
 	path, _ := containerizer.SandboxPath(workDir, agentID, frameworkID, executorID, containerID)
 	return path
-}
-
-func (a *Agent) checkpointing(frameworkID string) bool {
-	fw := a.frameworks[frameworkID]
-	return fw != nil && fw.info.GetCheckpoint()
 }
 
 func (a *Agent) checkpointErr(err error) {
@@ -361,16 +364,11 @@ func (a *Agent) recoverRun(fw *framework, rex checkpoint.Executor, ended *[]func
 // built-in executors, its process.
 func (a *Agent) recoverTask(fw *framework, ex *executor, rt checkpoint.Task, ended *[]func()) {
 	t := &task{info: rt.Info, record: newTaskRecord(rt.Info, fw.info.GetId(), a.agentID)}
-	if ex.kind == customExecutor || ex.kind == defaultExecutor {
+	if ex.kind != commandExecutor {
 		t.record.ExecutorId = &mesospb.ExecutorID{Value: &ex.id}
 	}
 	acked := func(uuid []byte) bool {
-		for _, u := range rt.Acknowledged {
-			if bytes.Equal(u, uuid) {
-				return true
-			}
-		}
-		return false
+		return slices.ContainsFunc(rt.Acknowledged, func(u []byte) bool { return bytes.Equal(u, uuid) })
 	}
 	allAcked := true
 	for _, status := range rt.Updates {

@@ -578,8 +578,6 @@ func (a *Agent) executor(frameworkID, executorID string) *executor {
 	return nil
 }
 
-// executorRun returns the executor only if it is still the run named by
-// containerID: events of an earlier run are stale.
 // liveTask finds a task of an executor run that has not ended; a result
 // (a sandbox prepared, a process exited) for anything else is stale.
 func (a *Agent) liveTask(frameworkID, executorID, containerID, taskID string) (*framework, *executor, *task) {
@@ -594,6 +592,8 @@ func (a *Agent) liveTask(frameworkID, executorID, containerID, taskID string) (*
 	return fw, ex, t
 }
 
+// executorRun returns the executor only if it is still the run named by
+// containerID: events of an earlier run are stale.
 func (a *Agent) executorRun(frameworkID, executorID, containerID string) (*framework, *executor) {
 	fw := a.frameworks[frameworkID]
 	if fw == nil {
