@@ -66,6 +66,7 @@ func (a *Agent) prepare(fw *framework, ex *executor) {
 	agentID, fwID, exID, containerID := a.agentID.GetValue(), fw.id, ex.id, ex.containerID
 	opts := a.fetchOptions(fwID, exID)
 	cgroupManager, limits := a.isolation.manager, a.containerLimits(ex)
+	volumes := a.runVolumes(ex)
 	a.goWorker(func() {
 		defer cancel()
 		var problem string
@@ -74,6 +75,7 @@ func (a *Agent) prepare(fw *framework, ex *executor) {
 			problem = "Failed to create the sandbox: " + err.Error()
 		} else {
 			problem = fetchProblem(fetcher.Fetch(ctx, fetcherURIs(uris), sandbox, opts), containerID)
+			linkVolumes(a.cfg.WorkDir, sandbox, volumes, a.log) // volumes.go
 		}
 		// The container's cgroup (isolation.go), made here rather than on
 		// the loop: it takes a few file system calls per hierarchy.
@@ -90,7 +92,6 @@ func (a *Agent) prepare(fw *framework, ex *executor) {
 			destroy(cg, a.log)
 		}
 	})
-	a.linkVolumes(fw, ex) // volumes.go
 }
 
 // fetchOptions are the fetcher's options for an executor's URIs and its

@@ -4,13 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
 
-	"agora/agent/containerizer"
 	mesospb "agora/api/mesos/v1"
 	"agora/resources"
 )
@@ -227,36 +227,32 @@ func saveVolumeRecords(workDir string, records []volumeRecord) error {
 	return os.Rename(tmp, path)
 }
 
-// linkVolumes makes the persistent volumes an executor run's executor and
-// tasks use appear in its sandbox at their container_path (a symlink, as
-// Mesos's filesystem/posix isolator does). It runs on the loop at the end
-// of prepare, before the run's process can start; the sandbox directory is
-// created here if the preparing worker has not made it yet (both use
-// MkdirAll). A link that exists already must point at the same volume.
-func (a *Agent) linkVolumes(fw *framework, ex *executor) {
+// runVolumes lists the persistent volumes an executor run's executor and
+// tasks use.
+func (a *Agent) runVolumes(ex *executor) resources.Resources {
 	used := slices.Clone(ex.info.GetResources())
 	for _, t := range ex.tasks {
 		used = append(used, t.info.GetResources()...)
 	}
 	rs, err := resources.FromProto(used)
 	if err != nil {
-		return // the master validated them; nothing of ours to link
+		return resources.Resources{} // the master validated them; nothing of ours to link
 	}
-	volumes := rs.PersistentVolumes()
+	return rs.PersistentVolumes()
+}
+
+// linkVolumes makes persistent volumes appear in a sandbox at their
+// container_path (a symlink, as Mesos's filesystem/posix isolator does). The
+// preparing worker calls it once the sandbox exists, before the run's
+// process can start. A link that exists already must point at the same
+// volume.
+func linkVolumes(workDir, sandbox string, volumes resources.Resources, log *slog.Logger) {
 	if volumes.IsEmpty() {
 		return
 	}
-	log := a.log.With("framework_id", fw.id, "executor_id", ex.id, "container_id", ex.containerID)
-	sandbox, err := containerizer.SandboxPath(a.cfg.WorkDir, a.agentID.GetValue(), fw.id, ex.id, ex.containerID)
-	if err == nil {
-		err = os.MkdirAll(sandbox, 0o750)
-	}
-	if err != nil {
-		log.Error("cannot make the sandbox for persistent volumes", "error", err)
-		return
-	}
+	log = log.With("sandbox", sandbox)
 	for r := range volumes.All() {
-		if err := linkVolume(a.cfg.WorkDir, sandbox, r); err != nil {
+		if err := linkVolume(workDir, sandbox, r); err != nil {
 			log.Error("persistent volume not linked into the sandbox", "volume", r.String(), "error", err)
 			continue
 		}
