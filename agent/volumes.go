@@ -234,6 +234,10 @@ func (a *Agent) runVolumes(ex *executor) resources.Resources {
 	for _, t := range ex.tasks {
 		used = append(used, t.info.GetResources()...)
 	}
+	// Most runs have none: spare the launch path the conversion then.
+	if !slices.ContainsFunc(used, func(r *mesospb.Resource) bool { return r.GetDisk().GetPersistence() != nil }) {
+		return resources.Resources{}
+	}
 	rs, err := resources.FromProto(used)
 	if err != nil {
 		return resources.Resources{} // the master validated them; nothing of ours to link
