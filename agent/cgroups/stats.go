@@ -58,6 +58,10 @@ func (c *Cgroup) limitationV1(dir string) (*Limitation, error) {
 	// Kernels before 4.13 have no oom_kill counter: then the OOM
 	// notification (WaitLimitation) or a disabled OOM killer's under_oom
 	// says so.
+	kills, counted := oom["oom_kill"]
+	if counted && kills == 0 {
+		return nil, nil // no OOM kill: whatever the usage, no limitation (and six reads spared at every start)
+	}
 	reached := false
 	for _, prefix := range []string{"memory.", "memory.memsw."} {
 		failcnt, ferr := readInt(filepath.Join(dir, prefix+"failcnt"))
@@ -67,7 +71,6 @@ func (c *Cgroup) limitationV1(dir string) (*Limitation, error) {
 			reached = true
 		}
 	}
-	kills, counted := oom["oom_kill"]
 	hit := reached && (kills > 0 || (!counted && (c.oomNotified.Load() || oom["under_oom"] == 1)))
 	if !hit {
 		return nil, nil
