@@ -3,6 +3,7 @@ package containerizer
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -128,6 +129,15 @@ func CreateSandbox(workDir, agentID, frameworkID, executorID, containerID string
 	sandbox, err := SandboxPath(workDir, agentID, frameworkID, executorID, containerID)
 	if err != nil {
 		return "", err
+	}
+	// A framework's executors directory holds one tree per executor (per
+	// task, for command tasks): ask the file system to spread them.
+	executors := filepath.Dir(filepath.Dir(filepath.Dir(sandbox)))
+	if _, err := os.Lstat(executors); errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(executors, 0o755); err != nil {
+			return "", fmt.Errorf("containerizer: create sandbox: %w", err)
+		}
+		spreadSubdirectories(executors)
 	}
 	if err := os.MkdirAll(sandbox, 0o750); err != nil {
 		return "", fmt.Errorf("containerizer: create sandbox: %w", err)
