@@ -170,3 +170,47 @@ func TestServicePortsDistinctWithinOneChange(t *testing.T) {
 		t.Fatalf("service ports %v and %v", a.PortDefs, b.PortDefs)
 	}
 }
+
+// PUT /v2/groups with ?dryRun=true shows the steps of a change without
+// making it, leaving out apps it would not change; {"scaleBy": f} gives
+// every app of the group ceil(instances × f) instances in one deployment.
+func TestGroupDryRunAndScaleBy(t *testing.T) {
+	c := testcluster.Start(t, testcluster.Options{Agents: 2})
+	s := startServices(t, c, t.TempDir())
+	group := `{"id":"/g","apps":[
+		{"id":"a","cmd":"sleep 1000","cpus":0.1,"mem":16,"instances":1},
+		{"id":"b","cmd":"sleep 1000","cpus":0.1,"mem":16,"instances":2,"dependencies":["/g/a"]}]}`
+	if code, _ := s.do("POST", "/v2/groups", group, nil); code != 201 {
+		t.Fatalf("POST /v2/groups: %d", code)
+	}
+	s.waitRunning("/g/a", 1)
+	before := s.waitRunning("/g/b", 2)
+
+	changed := strings.Replace(group, `"id":"b","cmd":"sleep 1000"`, `"id":"b","cmd":"sleep 2000"`, 1)
+	var plan struct {
+		Steps []struct {
+			Actions []struct{ Action, App string } `json:"actions"`
+		} `json:"steps"`
+	}
+	code, header := s.do("PUT", "/v2/groups/g?dryRun=true", changed, &plan)
+	if code != 200 || header.Get("Marathon-Deployment-Id") != "" {
+		t.Fatalf("dry run: %d %v", code, header)
+	}
+	if len(plan.Steps) != 1 || len(plan.Steps[0].Actions) != 1 || plan.Steps[0].Actions[0].Action != "RestartApplication" || plan.Steps[0].Actions[0].App != "/g/b" {
+		t.Fatalf("dry run steps: %+v", plan)
+	}
+	var deps []map[string]any
+	s.do("GET", "/v2/deployments", nil, &deps)
+	if b := s.app("/g/b"); len(deps) != 0 || b.Version != before.Version {
+		t.Fatalf("the dry run changed something: deployments %v, /g/b version %s → %s", deps, before.Version, b.Version)
+	}
+
+	if code, header := s.do("PUT", "/v2/groups/g", `{"scaleBy":1.5}`, nil); code != 200 || header.Get("Marathon-Deployment-Id") == "" {
+		t.Fatalf("scaleBy: %d %v", code, header)
+	}
+	s.waitRunning("/g/a", 2) // ceil(1 × 1.5)
+	s.waitRunning("/g/b", 3) // ceil(2 × 1.5)
+	if code, _ := s.do("PUT", "/v2/groups/nope", `{"scaleBy":2}`, nil); code != 404 {
+		t.Fatalf("scaleBy of a missing group: %d", code)
+	}
+}

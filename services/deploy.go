@@ -62,63 +62,11 @@ func (e *Engine) startDeploymentWith(changes []change, force bool, groupDeps fun
 	if len(locked) > 0 && !force {
 		return nil, &marathon.LockedError{Deployments: locked}
 	}
-	version := e.nextVersion(now)
-	ports := e.servicePortOwners()
-	d := &deployment{
-		ID:       newID(),
-		Version:  version,
-		Started:  now,
-		Previous: make(map[string]*app.App),
+	d, defs, err := e.planDeployment(changes, e.nextVersion(now), groupDeps)
+	if err != nil {
+		return nil, err
 	}
-	var defs []*app.App
-	actions := make(map[string]action)
-	for _, c := range changes {
-		id := c.id()
-		var prev *app.App
-		if a := e.apps[id]; a != nil && !a.deleting {
-			prev = a.def
-		}
-		d.Previous[id] = prev
-		if c.App == nil {
-			if prev == nil {
-				return nil, fmt.Errorf("%w: app %q", marathon.ErrNotFound, id)
-			}
-			actions[id] = action{Action: actionStop, App: id}
-			continue
-		}
-		def := c.App
-		def.Version = version
-		act := actionScale
-		switch {
-		case prev == nil:
-			act = actionStart
-			def.VersionInfo = &app.VersionInfo{LastScalingAt: version, LastConfigChangeAt: version}
-		case c.Restart || app.NeedsRestart(prev, def):
-			act = actionRestart
-			def.VersionInfo = &app.VersionInfo{LastScalingAt: version, LastConfigChangeAt: version}
-		default:
-			def.VersionInfo = &app.VersionInfo{LastScalingAt: version, LastConfigChangeAt: configVersion(prev)}
-		}
-		if prev != nil {
-			app.ReuseServicePorts(def, prev)
-		}
-		used := func(p int) bool { owner, ok := ports[p]; return ok && owner != def.ID }
-		if err := app.AssignServicePorts(def, used, e.cfg.ServicePortMin, e.cfg.ServicePortMax); err != nil {
-			return nil, fmt.Errorf("%w: %s: %v", marathon.ErrConflict, def.ID, err)
-		}
-		for _, pd := range def.PortDefinitions {
-			ports[pd.Port] = def.ID // the next apps of this change see it taken
-		}
-		actions[id] = action{Action: act, App: id}
-		defs = append(defs, def)
-		if def.DeploymentTimeoutSeconds > 0 {
-			if t := time.Duration(def.DeploymentTimeoutSeconds * float64(time.Second)); t > d.Timeout {
-				d.Timeout = t
-			}
-		}
-		d.Rollback = d.Rollback || def.RollbackOnTimeout
-	}
-	d.Steps = e.steps(changes, actions, groupDeps)
+	d.ID, d.Started = newID(), now
 
 	// The change is valid: from here on it happens. Forced over locks,
 	// the deployments holding its apps end without rollback.
@@ -126,7 +74,7 @@ func (e *Engine) startDeploymentWith(changes []change, force bool, groupDeps fun
 		e.dropDeployment(e.deployments[id], "cancelled by a forced change")
 	}
 
-	err := e.store.Update(func(tx *store.Tx) error {
+	err = e.store.Update(func(tx *store.Tx) error {
 		for _, def := range defs {
 			if err := tx.Put(store.Apps, def.ID, appRecord{App: def}); err != nil {
 				return err
@@ -180,6 +128,68 @@ func (e *Engine) startDeploymentWith(changes []change, force bool, groupDeps fun
 	}
 	e.advance(d)
 	return d, nil
+}
+
+// planDeployment works out, without changing anything, the deployment that
+// carries out changes at version: the new definitions (version and service
+// ports assigned), their steps, timeout and rollback. Its ID and start are
+// left for startDeploymentWith; a dry run (?dryRun=true) shows its steps.
+func (e *Engine) planDeployment(changes []change, version string, groupDeps func(string) []string) (*deployment, []*app.App, error) {
+	ports := e.servicePortOwners()
+	d := &deployment{
+		Version:  version,
+		Previous: make(map[string]*app.App),
+	}
+	var defs []*app.App
+	actions := make(map[string]action)
+	for _, c := range changes {
+		id := c.id()
+		var prev *app.App
+		if a := e.apps[id]; a != nil && !a.deleting {
+			prev = a.def
+		}
+		d.Previous[id] = prev
+		if c.App == nil {
+			if prev == nil {
+				return nil, nil, fmt.Errorf("%w: app %q", marathon.ErrNotFound, id)
+			}
+			actions[id] = action{Action: actionStop, App: id}
+			continue
+		}
+		def := c.App
+		def.Version = version
+		act := actionScale
+		switch {
+		case prev == nil:
+			act = actionStart
+			def.VersionInfo = &app.VersionInfo{LastScalingAt: version, LastConfigChangeAt: version}
+		case c.Restart || app.NeedsRestart(prev, def):
+			act = actionRestart
+			def.VersionInfo = &app.VersionInfo{LastScalingAt: version, LastConfigChangeAt: version}
+		default:
+			def.VersionInfo = &app.VersionInfo{LastScalingAt: version, LastConfigChangeAt: configVersion(prev)}
+		}
+		if prev != nil {
+			app.ReuseServicePorts(def, prev)
+		}
+		used := func(p int) bool { owner, ok := ports[p]; return ok && owner != def.ID }
+		if err := app.AssignServicePorts(def, used, e.cfg.ServicePortMin, e.cfg.ServicePortMax); err != nil {
+			return nil, nil, fmt.Errorf("%w: %s: %v", marathon.ErrConflict, def.ID, err)
+		}
+		for _, pd := range def.PortDefinitions {
+			ports[pd.Port] = def.ID // the next apps of this change see it taken
+		}
+		actions[id] = action{Action: act, App: id}
+		defs = append(defs, def)
+		if def.DeploymentTimeoutSeconds > 0 {
+			if t := time.Duration(def.DeploymentTimeoutSeconds * float64(time.Second)); t > d.Timeout {
+				d.Timeout = t
+			}
+		}
+		d.Rollback = d.Rollback || def.RollbackOnTimeout
+	}
+	d.Steps = e.steps(changes, actions, groupDeps)
+	return d, defs, nil
 }
 
 // lockingDeployments lists the deployments that hold any app of changes.

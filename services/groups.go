@@ -3,6 +3,7 @@ package services
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 
 	"agora/services/app"
@@ -90,6 +91,9 @@ func (e *Engine) DeployGroup(ctx context.Context, g *app.Group, opts marathon.De
 		}
 		groups := collectGroups(g)
 		deps := groupDeps(groups)
+		if opts.DryRun {
+			return e.dryRun(changes, deps)
+		}
 		d, err := e.startDeploymentWith(changes, opts.Force, deps)
 		if err != nil {
 			return marathon.Deployment{}, err
@@ -184,4 +188,72 @@ func (e *Engine) DeleteGroup(ctx context.Context, id string, force bool) (marath
 		}
 		return e.deploymentView(d), nil
 	})
+}
+
+// ScaleGroup implements marathon.Backend: every app in the group, at any
+// depth, gets ceil(instances × by) instances, in one deployment ordered by
+// the dependencies of the apps and of their recorded groups.
+func (e *Engine) ScaleGroup(ctx context.Context, id string, by float64, opts marathon.DeployOptions) (marathon.Deployment, error) {
+	return query(ctx, e, func() (marathon.Deployment, error) {
+		if !e.groupIDs()[id] {
+			return marathon.Deployment{}, fmt.Errorf("%w: Group '%s' does not exist", marathon.ErrNotFound, id)
+		}
+		var changes []change
+		for _, appID := range sortedKeys(e.apps) {
+			a := e.apps[appID]
+			if a.deleting || !app.IsUnder(appID, id) {
+				continue
+			}
+			def := a.def.Clone()
+			def.Instances = int(math.Ceil(float64(def.Instances) * by))
+			changes = append(changes, change{App: def})
+		}
+		var groups []*app.Group
+		for _, gid := range sortedKeys(e.groups) {
+			groups = append(groups, e.groups[gid])
+		}
+		deps := groupDeps(groups)
+		if opts.DryRun {
+			return e.dryRun(changes, deps)
+		}
+		d, err := e.startDeploymentWith(changes, opts.Force, deps)
+		if err != nil {
+			return marathon.Deployment{}, err
+		}
+		return e.deploymentView(d), nil
+	})
+}
+
+// dryRun answers ?dryRun=true: the deployment that changes would start, as
+// Marathon's DeploymentSteps, without starting it or changing anything. It
+// leaves out apps whose instance count is all that could change and does
+// not (the deployment itself would finish those at once), and empty steps.
+func (e *Engine) dryRun(changes []change, deps func(string) []string) (marathon.Deployment, error) {
+	d, _, err := e.planDeployment(changes, app.VersionAt(e.now()), deps)
+	if err != nil {
+		return marathon.Deployment{}, err
+	}
+	next := make(map[string]*app.App, len(changes))
+	for _, c := range changes {
+		if c.App != nil {
+			next[c.App.ID] = c.App
+		}
+	}
+	var steps [][]action
+	for _, step := range d.Steps {
+		var kept []action
+		for _, act := range step {
+			if prev, def := d.Previous[act.App], next[act.App]; act.Action == actionScale && prev != nil && def != nil && prev.Instances == def.Instances {
+				continue
+			}
+			kept = append(kept, act)
+		}
+		if len(kept) > 0 {
+			steps = append(steps, kept)
+		}
+	}
+	d.Steps = steps
+	v := e.deploymentView(d)
+	v.CurrentStep, v.CurrentActions = 0, nil
+	return v, nil
 }

@@ -72,6 +72,10 @@ type Backend interface {
 	// with ErrExists when the group exists, and with ErrConflict when an app has its id.
 	// *LockedError, *app.ValidationError (e.g. a dependency cycle).
 	DeployGroup(ctx context.Context, g *app.Group, opts DeployOptions) (Deployment, error)
+	// ScaleGroup multiplies the instance count of every app in the group, at any
+	// depth, by by, rounding up (Marathon's PUT /v2/groups/{id} {"scaleBy": by}), in
+	// one deployment. ErrNotFound, *LockedError; opts.DryRun as for DeployGroup.
+	ScaleGroup(ctx context.Context, id string, by float64, opts DeployOptions) (Deployment, error)
 	// DeleteGroup removes a group and everything in it ("/" empties the root group).
 	// ErrNotFound, *LockedError.
 	DeleteGroup(ctx context.Context, id string, force bool) (Deployment, error)
@@ -197,6 +201,10 @@ type DeployOptions struct {
 	Force bool
 	// Create refuses to replace an existing app or group (POST).
 	Create bool
+	// DryRun works out the deployment and changes nothing (?dryRun=true): the
+	// Deployment returned has no ID and lists only the actions that would
+	// change something.
+	DryRun bool
 }
 
 // Deployment is a deployment in progress as /v2/deployments prints it.

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"agora/services/app"
+	"agora/services/events"
 )
 
 func groupNotFound(id string) notFound {
@@ -118,10 +119,6 @@ func (v groupView) MarshalJSON() ([]byte, error) {
 // putGroup serves POST (create) and PUT (create or update) of /v2/groups[/{id}]. The
 // body's id, when given, is resolved against the URL's group.
 func (h *handler) putGroup(w http.ResponseWriter, r *http.Request, base string, create bool) {
-	if boolParam(r, "dryRun", false) {
-		h.writeError(w, r, badRequest("dryRun is not supported: agora does not compute deployment plans without running them"), nil)
-		return
-	}
 	body, err := h.readBody(w, r)
 	if err != nil {
 		h.writeError(w, r, err, nil)
@@ -132,11 +129,9 @@ func (h *handler) putGroup(w http.ResponseWriter, r *http.Request, base string, 
 		h.writeError(w, r, &app.ValidationError{Message: app.MessageInvalidJSON, Details: []app.Detail{{Path: "/", Errors: []string{"expected a JSON object"}}}}, nil)
 		return
 	}
-	for _, k := range []string{"scaleBy", "version"} {
-		if v, ok := obj[k]; ok && string(bytes.TrimSpace(v)) != "null" {
-			h.writeError(w, r, unprocessable("Group updates with %q are not supported; change the apps instead", k), nil)
-			return
-		}
+	if v, ok := obj["version"]; ok && string(bytes.TrimSpace(v)) != "null" {
+		h.writeError(w, r, unprocessable("Group updates with %q (a rollback to an earlier group version) are not supported; deploy the group's apps at the versions you want instead", "version"), nil)
+		return
 	}
 	id := base
 	if raw, ok := obj["id"]; ok && string(bytes.TrimSpace(raw)) != "null" {
@@ -150,12 +145,21 @@ func (h *handler) putGroup(w http.ResponseWriter, r *http.Request, base string, 
 			return
 		}
 	}
+	opts := DeployOptions{Force: boolParam(r, "force", false), Create: create, DryRun: boolParam(r, "dryRun", false)}
+	if raw, ok := obj["scaleBy"]; ok && string(bytes.TrimSpace(raw)) != "null" {
+		h.scaleGroup(w, r, id, obj, raw, opts)
+		return
+	}
 	g, err := decodeGroup(obj, id)
 	if err != nil {
 		h.writeError(w, r, err, nil)
 		return
 	}
-	d, err := h.b.DeployGroup(r.Context(), g, DeployOptions{Force: boolParam(r, "force", false), Create: create})
+	d, err := h.b.DeployGroup(r.Context(), g, opts)
+	if opts.DryRun && err == nil {
+		writeDryRun(w, d)
+		return
+	}
 	if err != nil {
 		if create && errors.Is(err, ErrExists) && !strings.Contains(userMessage(err), id) {
 			err = fmt.Errorf("%w: Group %s is already created. Use PUT to change this group.", ErrExists, id)
@@ -169,4 +173,45 @@ func (h *handler) putGroup(w http.ResponseWriter, r *http.Request, base string, 
 		return
 	}
 	deploymentResult(w, http.StatusOK, d)
+}
+
+// scaleGroup serves a group update with scaleBy: every app in the group gets
+// ceil(instances × scaleBy) instances. As in Marathon, scaleBy comes alone (an
+// "id" naming the group is allowed too).
+func (h *handler) scaleGroup(w http.ResponseWriter, r *http.Request, id string, obj map[string]json.RawMessage, raw json.RawMessage, opts DeployOptions) {
+	for k, v := range obj {
+		if k != "scaleBy" && k != "id" && string(bytes.TrimSpace(v)) != "null" {
+			h.writeError(w, r, &app.ValidationError{Message: app.MessageInvalid, Details: []app.Detail{{Path: "/scaleBy", Errors: []string{"not allowed in conjunction with other properties."}}}}, nil)
+			return
+		}
+	}
+	var by float64
+	if err := json.Unmarshal(raw, &by); err != nil || by < 0 {
+		h.writeError(w, r, &app.ValidationError{Message: app.MessageInvalid, Details: []app.Detail{{Path: "/scaleBy", Errors: []string{"must be a number, zero or more"}}}}, nil)
+		return
+	}
+	d, err := h.b.ScaleGroup(r.Context(), id, by, opts)
+	switch {
+	case err != nil:
+		h.writeError(w, r, err, groupNotFound(id))
+	case opts.DryRun:
+		writeDryRun(w, d)
+	default:
+		deploymentResult(w, http.StatusOK, d)
+	}
+}
+
+// writeDryRun answers ?dryRun=true with the steps the deployment would take
+// (Marathon's DeploymentSteps), nothing having changed.
+func writeDryRun(w http.ResponseWriter, d Deployment) {
+	steps := make([]events.DeploymentStep, len(d.Steps))
+	for i, st := range d.Steps {
+		steps[i].Actions = st.Actions
+		if st.Actions == nil {
+			steps[i].Actions = []events.DeploymentAction{}
+		}
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Steps []events.DeploymentStep `json:"steps"`
+	}{steps})
 }

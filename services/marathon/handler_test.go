@@ -618,8 +618,39 @@ func TestGroups(t *testing.T) {
 	}
 	s.do("POST", "/v2/groups", `{"id":"/x","apps":[{"id":"a","cmd":"x","cpus":-2}]}`).expect(t, 422)
 	s.do("POST", "/v2/groups", `{"id":`).expect(t, 400)
-	s.do("PUT", "/v2/groups/prod?dryRun=true", `{}`).expect(t, 400)
-	s.do("PUT", "/v2/groups/prod", `{"scaleBy":2}`).expect(t, 422)
+
+	// A dry run answers the steps and changes nothing.
+	r = s.do("PUT", "/v2/groups/prod?dryRun=true", `{"apps":[{"id":"web","cmd":"new"},{"id":"fresh","cmd":"x"}]}`).expect(t, 200)
+	if r.Header().Get("Marathon-Deployment-Id") != "" || s.f.StoredApp("/prod/web").Cmd != "sleep 1000" || s.f.StoredApp("/prod/fresh") != nil {
+		t.Fatalf("a dry run changed something: %v %+v", r.Header(), s.f.StoredIDs())
+	}
+	var plan struct {
+		Steps []struct {
+			Actions []struct{ Action, App string } `json:"actions"`
+		} `json:"steps"`
+	}
+	if err := json.Unmarshal([]byte(r.body), &plan); err != nil || len(plan.Steps) != 1 || len(plan.Steps[0].Actions) != 2 ||
+		plan.Steps[0].Actions[0] != (struct{ Action, App string }{"RestartApplication", "/prod/web"}) ||
+		plan.Steps[0].Actions[1] != (struct{ Action, App string }{"StartApplication", "/prod/fresh"}) {
+		t.Fatalf("dry run %s (%v)", r.body, err)
+	}
+
+	// scaleBy multiplies every app's instances; it comes alone.
+	r = s.do("PUT", "/v2/groups/prod", `{"scaleBy":2.5}`).expect(t, 200)
+	if r.Header().Get("Marathon-Deployment-Id") == "" || s.f.LastScaleBy() != 2.5 || s.f.StoredApp("/prod/web").Instances != 3 || s.f.StoredApp("/prod/db/pg").Instances != 3 || s.f.StoredApp("/top").Instances != 1 {
+		t.Fatalf("scaleBy: %v by %v", r.Header(), s.f.LastScaleBy())
+	}
+	if r := s.do("PUT", "/v2/groups/prod?dryRun=true", `{"id":"/prod","scaleBy":2}`).expect(t, 200); !strings.Contains(r.body, `"steps":[{"actions":[`) || s.f.StoredApp("/prod/web").Instances != 3 {
+		t.Fatalf("scaleBy dry run: %s", r.body)
+	}
+	r = s.do("PUT", "/v2/groups/prod", `{"scaleBy":2,"apps":[]}`).expect(t, 422)
+	if !strings.Contains(r.body, "not allowed in conjunction with other properties.") {
+		t.Errorf("scaleBy with apps: %s", r.body)
+	}
+	s.do("PUT", "/v2/groups/prod", `{"scaleBy":-1}`).expect(t, 422)
+	s.do("PUT", "/v2/groups/prod", `{"scaleBy":"2"}`).expect(t, 422)
+	s.do("PUT", "/v2/groups/nope", `{"scaleBy":2}`).expect(t, 404)
+	s.do("PUT", "/v2/groups/prod", `{"version":"2026-01-01T00:00:00.000Z"}`).expect(t, 422)
 
 	// Update with PUT; locked → 409.
 	s.f.Lock("/prod/web", "d-lock")

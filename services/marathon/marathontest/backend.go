@@ -3,12 +3,14 @@ package marathontest
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 
 	"agora/services/app"
+	"agora/services/events"
 	"agora/services/marathon"
 )
 
@@ -31,6 +33,7 @@ type Backend struct {
 	lastDeploy     marathon.DeployOptions
 	lastDeployApps []*app.App
 	lastGroup      *app.Group
+	lastScaleBy    float64
 	lastKill       marathon.KillRequest
 	lastForce      bool
 	lastEmbed      marathon.Embed
@@ -483,10 +486,61 @@ func (f *Backend) DeployGroup(ctx context.Context, g *app.Group, opts marathon.D
 	if err := f.checkLocks(ids, opts.Force); err != nil {
 		return marathon.Deployment{}, err
 	}
+	if opts.DryRun {
+		return f.plan(ids), nil
+	}
 	for _, a := range apps {
 		f.store(a)
 	}
 	return f.deployment(ids), nil
+}
+
+// plan is a dry run's answer: one step, starting the apps that do not exist
+// and restarting the others.
+func (f *Backend) plan(ids []string) marathon.Deployment {
+	var step events.DeploymentStep
+	for _, id := range ids {
+		action := "RestartApplication"
+		if _, ok := f.apps[id]; !ok {
+			action = "StartApplication"
+		}
+		step.Actions = append(step.Actions, events.DeploymentAction{Action: action, App: id})
+	}
+	return marathon.Deployment{AffectedApps: ids, Steps: []events.DeploymentStep{step}, TotalSteps: 1}
+}
+
+func (f *Backend) ScaleGroup(ctx context.Context, id string, by float64, opts marathon.DeployOptions) (marathon.Deployment, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lastDeploy, f.lastScaleBy = opts, by
+	var ids []string
+	for _, aid := range f.sortedIDs() {
+		if app.IsUnder(aid, id) && aid != id {
+			ids = append(ids, aid)
+		}
+	}
+	if len(ids) == 0 && id != "/" {
+		return marathon.Deployment{}, marathon.ErrNotFound
+	}
+	if err := f.checkLocks(ids, opts.Force); err != nil {
+		return marathon.Deployment{}, err
+	}
+	if opts.DryRun {
+		return f.plan(ids), nil
+	}
+	for _, aid := range ids {
+		a := f.apps[aid].Clone()
+		a.Instances = int(math.Ceil(float64(a.Instances) * by))
+		f.store(a)
+	}
+	return f.deployment(ids), nil
+}
+
+// LastScaleBy returns the factor of the last ScaleGroup call.
+func (f *Backend) LastScaleBy() float64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.lastScaleBy
 }
 
 func (f *Backend) DeleteGroup(ctx context.Context, id string, force bool) (marathon.Deployment, error) {
