@@ -1,6 +1,8 @@
 package interop
 
 import (
+	"fmt"
+	"io"
 	"net/http"
 	"path/filepath"
 	"runtime"
@@ -29,6 +31,10 @@ func TestGoMarathonClient(t *testing.T) {
 	root := t.TempDir()
 	agora := filepath.Join(root, "agora")
 	goBuild(t, "..", "-o", agora, "./cmd/agora")
+	// The app's tasks bind their port: the agents of agora dev share this
+	// host, so two of them offering the same port would fail one task.
+	listen := filepath.Join(root, "listen")
+	goBuild(t, ".", "-o", listen, "./testdata/listen")
 	dev := startDev(t, agora, root)
 	defer dev.stop(t)
 
@@ -49,7 +55,7 @@ func TestGoMarathonClient(t *testing.T) {
 
 	const id = "/interop/web"
 	app := new(marathon.Application).Name(id)
-	app.Command("sleep 1000").Count(3).CPU(0.1).Memory(32)
+	app.Command(listen).Count(3).CPU(0.1).Memory(32)
 	app.AddConstraint("hostname", "UNIQUE")
 	created, err := client.CreateApplication(app)
 	if err != nil {
@@ -59,7 +65,12 @@ func TestGoMarathonClient(t *testing.T) {
 		t.Fatalf("created app id %q", created.ID)
 	}
 	if err := client.WaitOnApplication(id, marathonTimeout); err != nil {
-		t.Fatalf("WaitOnApplication: %v", err)
+		got, _ := client.Application(id)
+		var failure any
+		if got != nil {
+			failure = got.LastTaskFailure
+		}
+		t.Fatalf("WaitOnApplication: %v; last task failure %+v\n%s", err, failure, dev.logTail(30))
 	}
 	tasks, err := client.Tasks(id)
 	if err != nil {
@@ -71,6 +82,20 @@ func TestGoMarathonClient(t *testing.T) {
 	}
 	if len(tasks.Tasks) != 3 || len(hosts) != 3 {
 		t.Fatalf("3 instances on 3 hosts expected (hostname:UNIQUE), got %d on %v", len(tasks.Tasks), hosts)
+	}
+	for _, task := range tasks.Tasks {
+		if len(task.Ports) != 1 {
+			t.Fatalf("task %s has ports %v, want one", task.ID, task.Ports)
+		}
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/", task.Ports[0]))
+		if err != nil {
+			t.Fatalf("task %s on port %d: %v", task.ID, task.Ports[0], err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if string(body) != task.ID {
+			t.Fatalf("port %d is served by %q, not by task %s", task.Ports[0], body, task.ID)
+		}
 	}
 
 	waitDeployment := func(what string, d *marathon.DeploymentID, err error) {

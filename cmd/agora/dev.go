@@ -14,6 +14,7 @@ import (
 
 	"agora/internal/testcluster"
 	"agora/master"
+	"agora/resources"
 	"agora/services"
 )
 
@@ -22,7 +23,10 @@ const devUsage = `usage: agora dev [flags]
 Runs a whole cluster in this process: a master on --port and --agents agents
 on loopback, each with its own hostname (agent1, agent2, ...) and rack/zone
 attributes, state in a temporary work directory. Ctrl-C stops everything and
-leaves no process behind.
+leaves no process behind. The agents share this host's network, so the ports
+of --resources are split among them: with the default [31000-32000] and three
+agents, agent1 offers [31000-31333], agent2 [31334-31667], agent3
+[31668-32000], and tasks on different agents never get the same port.
 
 Examples:
   agora dev
@@ -38,7 +42,7 @@ func runDev(args []string, stdout, stderr io.Writer) int {
 	port := fs.Int("port", 5050, "master port")
 	agents := fs.Int("agents", 3, "number of agents")
 	workDir := fs.String("work_dir", "", "work directory (default: a new temporary directory, removed on exit)")
-	resourcesFlag := fs.String("resources", "cpus:4;mem:4096;disk:10000;ports:[31000-32000]", "each agent's --resources")
+	resourcesFlag := fs.String("resources", "cpus:4;mem:4096;disk:10000;ports:[31000-32000]", "each agent's --resources (the ports are split among the agents)")
 	loggingLevel := fs.String("logging_level", "info", "debug, info, warn or error")
 	servicesPort := fs.Int("services_port", 8080, "port of the services scheduler's REST API (Marathon's /v2); -1 runs no services")
 	var mcfg master.Config
@@ -65,9 +69,15 @@ func runDev(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
+	agentResources, err := sharePorts(*resourcesFlag, *agents)
+	if err != nil {
+		fmt.Fprintln(stderr, "agora dev: --resources:", err)
+		return 2
+	}
 	c, err := testcluster.New(testcluster.Options{
-		Agents:         *agents,
-		AgentResources: *resourcesFlag,
+		Agents:            *agents,
+		AgentResources:    *resourcesFlag,
+		AgentResourcesFor: func(i int) string { return agentResources[i%len(agentResources)] },
 		MasterListen:   "127.0.0.1:" + strconv.Itoa(*port),
 		Master:         mcfg,
 		Logger:         log,
@@ -128,4 +138,81 @@ func runDev(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stdout, "agora dev: stopping")
 	return 0
+}
+
+// sharePorts turns the agents' --resources into one per agent with the
+// ports split among them: the agents of agora dev share this host's network,
+// so a port two of them offered could be bound by one task only (three
+// instances of a web server, one per agent, would all be given 31000).
+// Agent i gets the i-th of n contiguous, nearly equal shares of each ports
+// resource (each role's ports are split on their own); the rest is the same
+// for all.
+func sharePorts(text string, n int) ([]string, error) {
+	if n < 1 {
+		n = 1
+	}
+	rs, err := resources.Parse(text, "*")
+	if err != nil {
+		return nil, err
+	}
+	shares := make([][]resources.Resource, n)
+	for r := range rs.All() {
+		if r.Name != "ports" || r.Kind != resources.KindRanges {
+			for i := range shares {
+				shares[i] = append(shares[i], r)
+			}
+			continue
+		}
+		for i, ranges := range splitRanges(r.Ranges, n) {
+			if len(ranges) > 0 {
+				part := r
+				part.Ranges = ranges
+				shares[i] = append(shares[i], part)
+			}
+		}
+	}
+	out := make([]string, n)
+	for i, share := range shares {
+		agent, err := resources.New(share...)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = agent.String()
+	}
+	return out, nil
+}
+
+// splitRanges cuts sorted, disjoint ranges into n consecutive parts whose
+// sizes differ by one at most (the first parts are the larger).
+func splitRanges(ranges []resources.Range, n int) [][]resources.Range {
+	var total uint64
+	for _, r := range ranges {
+		total += r.Len()
+	}
+	out := make([][]resources.Range, n)
+	next := 0 // index in ranges
+	var at uint64
+	if len(ranges) > 0 {
+		at = ranges[0].Begin
+	}
+	for i := range out {
+		want := total / uint64(n)
+		if uint64(i) < total%uint64(n) {
+			want++
+		}
+		for want > 0 && next < len(ranges) {
+			r := ranges[next]
+			take := min(want, r.End-at+1)
+			out[i] = append(out[i], resources.Range{Begin: at, End: at + take - 1})
+			want -= take
+			at += take
+			if at > r.End {
+				next++
+				if next < len(ranges) {
+					at = ranges[next].Begin
+				}
+			}
+		}
+	}
+	return out
 }

@@ -25,6 +25,9 @@ type Options struct {
 	// AgentResources is each agent's --resources (default
 	// "cpus:4;mem:4096;disk:10000;ports:[31000-32000]").
 	AgentResources string
+	// AgentResourcesFor, when set, returns agent i's --resources instead
+	// (agora dev gives each agent its own share of the ports).
+	AgentResourcesFor func(i int) string
 	// AgentAttributes returns agent i's --attributes (default
 	// "rack:r<i%3+1>;zone:<a|b|c>").
 	AgentAttributes func(i int) string
@@ -154,6 +157,9 @@ func (c *Cluster) AgentConfig(i int) agent.Config {
 	cfg.Hostname = fmt.Sprintf("agent%d", i+1)
 	cfg.WorkDir = filepath.Join(c.WorkDir, cfg.Hostname)
 	cfg.Resources = c.opts.AgentResources
+	if c.opts.AgentResourcesFor != nil {
+		cfg.Resources = c.opts.AgentResourcesFor(i)
+	}
 	cfg.Attributes = c.opts.AgentAttributes(i)
 	if cfg.Logger == nil {
 		cfg.Logger = c.opts.Logger.With("agent", cfg.Hostname)
