@@ -78,9 +78,9 @@ func runDev(args []string, stdout, stderr io.Writer) int {
 		Agents:            *agents,
 		AgentResources:    *resourcesFlag,
 		AgentResourcesFor: func(i int) string { return agentResources[i%len(agentResources)] },
-		MasterListen:   "127.0.0.1:" + strconv.Itoa(*port),
-		Master:         mcfg,
-		Logger:         log,
+		MasterListen:      "127.0.0.1:" + strconv.Itoa(*port),
+		Master:            mcfg,
+		Logger:            log,
 	}, dir)
 	if err != nil {
 		fmt.Fprintln(stderr, "agora dev:", err)
