@@ -214,3 +214,22 @@ func TestGroupDryRunAndScaleBy(t *testing.T) {
 		t.Fatalf("scaleBy of a missing group: %d", code)
 	}
 }
+
+// A scaleBy that would overflow an app's instance count is refused and
+// changes nothing.
+func TestGroupScaleByTooLargeIsRefused(t *testing.T) {
+	c := testcluster.Start(t, testcluster.Options{Agents: 1})
+	s := startServices(t, c, t.TempDir())
+	if code, _ := s.do("POST", "/v2/groups", `{"id":"/h","apps":[{"id":"a","cmd":"sleep 1000","cpus":0.1,"mem":16}]}`, nil); code != 201 {
+		t.Fatalf("POST /v2/groups: %d", code)
+	}
+	before := s.waitRunning("/h/a", 1)
+	for _, by := range []string{"1e300", "2000000"} {
+		if code, _ := s.do("PUT", "/v2/groups/h", `{"scaleBy":`+by+`}`, nil); code != 422 {
+			t.Fatalf("scaleBy %s: %d, want 422", by, code)
+		}
+	}
+	if a := s.waitRunning("/h/a", 1); a.Version != before.Version {
+		t.Fatalf("a refused scaleBy changed the app: version %s → %s", before.Version, a.Version)
+	}
+}

@@ -190,6 +190,10 @@ func (e *Engine) DeleteGroup(ctx context.Context, id string, force bool) (marath
 	})
 }
 
+// maxScaledInstances bounds what a scaleBy may ask of one app, so that a
+// factor like 1e300 is refused instead of overflowing an int.
+const maxScaledInstances = 1 << 20
+
 // ScaleGroup implements marathon.Backend: every app in the group, at any
 // depth, gets ceil(instances × by) instances, in one deployment ordered by
 // the dependencies of the apps and of their recorded groups.
@@ -205,7 +209,12 @@ func (e *Engine) ScaleGroup(ctx context.Context, id string, by float64, opts mar
 				continue
 			}
 			def := a.def.Clone()
-			def.Instances = int(math.Ceil(float64(def.Instances) * by))
+			n := math.Ceil(float64(def.Instances) * by)
+			if !(n >= 0 && n <= maxScaledInstances) { // also NaN
+				return marathon.Deployment{}, &app.ValidationError{Message: app.MessageInvalid, Details: []app.Detail{{
+					Path: "/scaleBy", Errors: []string{fmt.Sprintf("scaling %s (%d instances) by %g gives %g instances; at most %d are allowed", appID, def.Instances, by, n, maxScaledInstances)}}}}
+			}
+			def.Instances = int(n)
 			changes = append(changes, change{App: def})
 		}
 		var groups []*app.Group
