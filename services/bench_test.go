@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -85,18 +84,10 @@ func startBenchCluster(b *testing.B) *svc {
 // development VM) every file created in the next minute or so scans past
 // the inodes just freed, which made the second benchmark measure the first
 // one's clean-up. docs/benchmarks.md gives the figures both ways.
-var benchRoot struct {
-	once sync.Once
-	dir  string
-	err  error
-}
+var benchRoot string
 
 func benchDir(b *testing.B) string {
-	benchRoot.once.Do(func() { benchRoot.dir, benchRoot.err = os.MkdirTemp("", "agora-services-bench") })
-	if benchRoot.err != nil {
-		b.Fatal(benchRoot.err)
-	}
-	dir, err := os.MkdirTemp(benchRoot.dir, b.Name())
+	dir, err := os.MkdirTemp(benchRoot, b.Name())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -104,10 +95,14 @@ func benchDir(b *testing.B) string {
 }
 
 func TestMain(m *testing.M) {
-	code := m.Run()
-	if benchRoot.dir != "" {
-		_ = os.RemoveAll(benchRoot.dir)
+	dir, err := os.MkdirTemp("", "agora-services-bench")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
+	benchRoot = dir
+	code := m.Run()
+	_ = os.RemoveAll(dir)
 	os.Exit(code)
 }
 

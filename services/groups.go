@@ -3,6 +3,7 @@ package services
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 
@@ -217,11 +218,7 @@ func (e *Engine) ScaleGroup(ctx context.Context, id string, by float64, opts mar
 			def.Instances = int(n)
 			changes = append(changes, change{App: def})
 		}
-		var groups []*app.Group
-		for _, gid := range sortedKeys(e.groups) {
-			groups = append(groups, e.groups[gid])
-		}
-		deps := groupDeps(groups)
+		deps := groupDeps(slices.Collect(maps.Values(e.groups)))
 		if opts.DryRun {
 			return e.dryRun(changes, deps)
 		}
@@ -238,15 +235,13 @@ func (e *Engine) ScaleGroup(ctx context.Context, id string, by float64, opts mar
 // leaves out apps whose instance count is all that could change and does
 // not (the deployment itself would finish those at once), and empty steps.
 func (e *Engine) dryRun(changes []change, deps func(string) []string) (marathon.Deployment, error) {
-	d, _, err := e.planDeployment(changes, app.VersionAt(e.now()), deps)
+	d, defs, err := e.planDeployment(changes, app.VersionAt(e.now()), deps)
 	if err != nil {
 		return marathon.Deployment{}, err
 	}
-	next := make(map[string]*app.App, len(changes))
-	for _, c := range changes {
-		if c.App != nil {
-			next[c.App.ID] = c.App
-		}
+	next := make(map[string]*app.App, len(defs))
+	for _, def := range defs {
+		next[def.ID] = def
 	}
 	var steps [][]action
 	for _, step := range d.Steps {
@@ -262,7 +257,5 @@ func (e *Engine) dryRun(changes []change, deps func(string) []string) (marathon.
 		}
 	}
 	d.Steps = steps
-	v := e.deploymentView(d)
-	v.CurrentStep, v.CurrentActions = 0, nil
-	return v, nil
+	return e.deploymentView(d), nil
 }

@@ -76,8 +76,7 @@ func runDev(args []string, stdout, stderr io.Writer) int {
 	}
 	c, err := testcluster.New(testcluster.Options{
 		Agents:            *agents,
-		AgentResources:    *resourcesFlag,
-		AgentResourcesFor: func(i int) string { return agentResources[i%len(agentResources)] },
+		AgentResourcesFor: func(i int) string { return agentResources[i] },
 		MasterListen:      "127.0.0.1:" + strconv.Itoa(*port),
 		Master:            mcfg,
 		Logger:            log,
