@@ -202,8 +202,8 @@ func (a *Agent) Run(ctx context.Context) error {
 	var link sync.WaitGroup
 	link.Add(1 + callSenders)
 	go func() { defer link.Done(); a.client.run(linkCtx) }()
-	for range callSenders {
-		go func() { defer link.Done(); a.client.sendCalls(linkCtx) }()
+	for _, lane := range a.client.lanes {
+		go func() { defer link.Done(); a.client.sendCalls(linkCtx, lane) }()
 	}
 
 	a.log.Info("agent started", "endpoint", a.endpoint, "master", a.cfg.Master,

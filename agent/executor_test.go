@@ -94,6 +94,36 @@ func (m *testMaster) waitMessages(want ...string) map[string]string {
 	return env
 }
 
+// An executor's message reaches the master before the status update the
+// executor sent after it, even when the master is slow to take messages:
+// the scheduler must hear what a task said before it hears it finished.
+func TestExecutorMessagesAndUpdatesKeepTheirOrder(t *testing.T) {
+	m, _ := registered(t, agent.Config{})
+	m.mu.Lock()
+	m.messageDelay = 50 * time.Millisecond
+	m.mu.Unlock()
+	fw := frameworkInfo()
+	exInfo := testExecutorInfo(t, "ex-1")
+	m.runTask(fw, executorTask("t0", exInfo, "wait"))
+	m.waitMessages("env")
+	m.waitUpdates("t0", mesospb.TaskState_TASK_RUNNING)
+	for _, id := range []string{"t1", "t2", "t3"} {
+		m.runTask(fw, executorTask(id, exInfo, "say-then-finish"))
+		m.waitUpdates(id, mesospb.TaskState_TASK_FINISHED)
+		// Whatever arrived so far (acknowledgement echoes too) must
+		// include what the task said.
+		said := false
+		for !said {
+			select {
+			case msg := <-m.messages:
+				said = string(msg.GetData()) == "said:"+id
+			default:
+				t.Fatalf("%s: TASK_FINISHED reached the master before the message the executor sent first", id)
+			}
+		}
+	}
+}
+
 func TestCustomExecutorRunsSeveralTasks(t *testing.T) {
 	m, a := registered(t, agent.Config{})
 	fw := frameworkInfo()

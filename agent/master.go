@@ -1,11 +1,11 @@
 package agent
 
 import (
-	"agora/agent/checkpoint"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -14,6 +14,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"agora/agent/checkpoint"
 	clusterpb "agora/api/agora/cluster/v1"
 	"agora/wire"
 	"agora/wire/recordio"
@@ -28,9 +29,9 @@ const (
 // callTimeout bounds one call (UPDATE, HEARTBEAT, ...) to the master.
 const callTimeout = 30 * time.Second
 
-// outboxSize bounds the calls waiting to be sent. When the master is too
-// slow to take them, new calls are dropped: status updates are resent by
-// the status update manager and heartbeats come again.
+// outboxSize bounds the calls waiting to be sent on one lane. When the
+// master is too slow to take them, new calls are dropped: status updates
+// are resent by the status update manager and heartbeats come again.
 const outboxSize = 1024
 
 // callSenders is how many calls to the master may be in flight at once. One
@@ -44,15 +45,19 @@ var errRegistrationRefused = errors.New("agent: master refused registration")
 // masterClient talks to the master: one goroutine (run) keeps the REGISTER
 // stream open, registering again whenever it breaks, and hands every event
 // to the loop; callSenders goroutines (sendCalls) post the loop's other
-// calls. Calls may overtake each other; what must stay ordered is ordered
-// elsewhere: the status update manager has at most one update per task in
-// flight, which is the ordering Mesos guarantees.
+// calls, one lane each. The calls about one executor (its framework
+// messages, its tasks' status updates, its exit) always take the same
+// lane, so they reach the master in the order the executor made them, as
+// over Mesos's single agent-to-master link: a scheduler hears a message an
+// executor sent before it finished its task before it hears TASK_FINISHED.
+// Calls about different executors may overtake each other.
 type masterClient struct {
 	a      *Agent
 	url    string
 	stream *http.Client // no timeout: the event stream lives for hours
 	calls  *http.Client
-	outbox chan outgoingCall
+	lanes  [callSenders]chan outgoingCall
+	next   int // the lane of the next call that is about no executor
 }
 
 type outgoingCall struct {
@@ -63,13 +68,16 @@ type outgoingCall struct {
 func newMasterClient(a *Agent) *masterClient {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConnsPerHost = callSenders + 1
-	return &masterClient{
+	c := &masterClient{
 		a:      a,
 		url:    "http://" + a.cfg.Master + ClusterPath,
 		stream: &http.Client{Transport: transport},
 		calls:  &http.Client{Transport: transport, Timeout: callTimeout},
-		outbox: make(chan outgoingCall, outboxSize),
 	}
+	for i := range c.lanes {
+		c.lanes[i] = make(chan outgoingCall, outboxSize)
+	}
+	return c
 }
 
 // run registers with the master and reads its event stream until ctx
@@ -233,11 +241,12 @@ func (c *masterClient) postEvents(streamID string, events <-chan *clusterpb.Even
 	}
 }
 
-// sendCalls posts queued calls to the master until ctx ends.
-func (c *masterClient) sendCalls(ctx context.Context) {
+// sendCalls posts the calls queued on one lane to the master, one after
+// another, until ctx ends.
+func (c *masterClient) sendCalls(ctx context.Context, lane <-chan outgoingCall) {
 	for {
 		select {
-		case out := <-c.outbox:
+		case out := <-lane:
 			if err := c.send(ctx, out); err != nil {
 				c.a.log.Warn("call to master failed", "call", out.call.GetType().String(), "err", err)
 			}
@@ -292,10 +301,45 @@ func (a *Agent) sendCall(call *clusterpb.Call) {
 	}
 	call.AgentId = proto.CloneOf(a.agentID)
 	select {
-	case a.client.outbox <- outgoingCall{streamID: a.master.streamID, call: call}:
+	case a.client.lane(call) <- outgoingCall{streamID: a.master.streamID, call: call}:
 	default:
 		a.log.Warn("too many calls waiting for the master; dropping one", "call", call.GetType().String())
 	}
+}
+
+// lane is the lane a call takes: that of its executor, if it is about
+// one, else the next in turn. It runs on the loop.
+func (c *masterClient) lane(call *clusterpb.Call) chan<- outgoingCall {
+	key, ok := executorKey(call)
+	if !ok {
+		c.next = (c.next + 1) % len(c.lanes)
+		return c.lanes[c.next]
+	}
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	return c.lanes[h.Sum32()%uint32(len(c.lanes))]
+}
+
+// executorKey names the executor a call is about (framework id and
+// executor id), if any. A status update the agent made for a task of no
+// executor is keyed by its task.
+func executorKey(call *clusterpb.Call) (string, bool) {
+	var framework, executor string
+	switch call.GetType() {
+	case clusterpb.Call_MESSAGE:
+		framework, executor = call.GetMessage().GetFrameworkId().GetValue(), call.GetMessage().GetExecutorId().GetValue()
+	case clusterpb.Call_UPDATE:
+		status := call.GetUpdate().GetStatus()
+		framework, executor = call.GetUpdate().GetFrameworkId().GetValue(), status.GetExecutorId().GetValue()
+		if status.ExecutorId == nil {
+			executor = "task:" + status.GetTaskId().GetValue()
+		}
+	case clusterpb.Call_EXECUTOR_EXITED:
+		framework, executor = call.GetExecutorExited().GetFrameworkId().GetValue(), call.GetExecutorExited().GetExecutorId().GetValue()
+	default:
+		return "", false
+	}
+	return framework + "\x00" + executor, true
 }
 
 func (a *Agent) sendHeartbeat() {

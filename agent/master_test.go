@@ -40,6 +40,9 @@ type testMaster struct {
 	// acknowledged.
 	onUpdate  func(*clusterpb.Call_Update)
 	heartbeat float64
+	// messageDelay holds each MESSAGE this long before it is recorded and
+	// answered, as a busy master would.
+	messageDelay time.Duration
 
 	heartbeats atomic.Int32 // HEARTBEAT calls received
 
@@ -49,8 +52,8 @@ type testMaster struct {
 	// test goroutine uses it.
 	early map[string][]*mesospb.TaskStatus
 	// unclaimed holds messages read by waitMessages that it was not
-	// waiting for: the agent forwards messages on several senders, so they
-	// may arrive out of order.
+	// waiting for: the agent forwards the calls of different executors on
+	// several senders, so they may arrive out of order.
 	unclaimed []string
 	messages  chan *clusterpb.Call_Message
 	exited    chan *clusterpb.Call_ExecutorExited
@@ -92,7 +95,7 @@ func (m *testMaster) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	m.mu.Lock()
 	current := m.streamID
-	hold, onUpdate := m.holdAcks, m.onUpdate
+	hold, onUpdate, messageDelay := m.holdAcks, m.onUpdate, m.messageDelay
 	m.mu.Unlock()
 	if r.Header.Get(agent.StreamIDHeader) != current {
 		http.Error(w, "stale stream", http.StatusForbidden)
@@ -101,6 +104,9 @@ func (m *testMaster) serve(w http.ResponseWriter, r *http.Request) {
 	if call.GetAgentId().GetValue() != m.agentID {
 		http.Error(w, "wrong agent id", http.StatusBadRequest)
 		return
+	}
+	if call.GetType() == clusterpb.Call_MESSAGE {
+		time.Sleep(messageDelay)
 	}
 	w.WriteHeader(http.StatusAccepted)
 	switch call.GetType() {

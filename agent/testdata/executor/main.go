@@ -255,6 +255,9 @@ func run(t taskInfo) {
 			hog[i] = 1
 		}
 		update(t.TaskID.Value, "TASK_FINISHED")
+	case "say-then-finish":
+		message("said:" + t.TaskID.Value)
+		update(t.TaskID.Value, "TASK_FINISHED")
 	case "finish-file":
 		go func() {
 			for {
