@@ -363,8 +363,9 @@ func (e *Engine) Queue(ctx context.Context) ([]marathon.QueueItem, error) {
 			}
 			item := marathon.QueueItem{
 				App: a.def, Count: a.wanted, Role: e.cfg.Role,
-				Since: events.FormatTime(a.waitingSince),
-				Delay: marathon.Delay{Overdue: !now.Before(a.backoff.until)},
+				Since:   events.FormatTime(a.waitingSince),
+				Delay:   marathon.Delay{Overdue: !now.Before(a.backoff.until)},
+				Blocked: a.blocked,
 			}
 			if left := a.backoff.until.Sub(now); left > 0 {
 				item.Delay.TimeLeftSeconds = int((left + time.Second - 1) / time.Second)

@@ -1,7 +1,9 @@
 package services_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,6 +63,65 @@ func TestUniqueHoldsDuringRollingRestart(t *testing.T) {
 			}
 		}
 		s.waitRunning("/uniq", 2)
+	}
+}
+
+// A restart of a hostname:UNIQUE app on every agent with
+// minimumHealthCapacity 1 cannot go on (Marathon's classic stuck
+// deployment): /v2/queue says so and what would let it, and the app's
+// deployment finishes once the strategy allows old instances to stop first.
+func TestBlockedRestartSaysWhyAndWhatWouldUnblockIt(t *testing.T) {
+	c := testcluster.Start(t, testcluster.Options{Agents: 3})
+	s := startServices(t, c, t.TempDir())
+	s.do("POST", "/v2/apps", `{"id":"/uniq","cmd":"sleep 1000","instances":3,"cpus":0.1,"mem":16,
+		"constraints":[["hostname","UNIQUE"]]}`, nil)
+	before := s.waitRunning("/uniq", 3)
+	if code, _ := s.do("POST", "/v2/apps/uniq/restart", nil, nil); code != 200 {
+		t.Fatalf("restart: %d", code)
+	}
+	var blocked string
+	waitFor(t, "the queue to say the restart is blocked", func() (bool, string) {
+		var q struct {
+			Queue []struct {
+				App     struct{ ID string } `json:"app"`
+				Blocked string              `json:"blocked"`
+			} `json:"queue"`
+		}
+		s.do("GET", "/v2/queue", nil, &q)
+		for _, item := range q.Queue {
+			if item.App.ID == "/uniq" && item.Blocked != "" {
+				blocked = item.Blocked
+				return true, ""
+			}
+		}
+		return false, fmt.Sprintf("%+v", q)
+	})
+	for _, want := range []string{"cannot go on", "3 instance(s) being replaced", "hostname:UNIQUE",
+		"minimumHealthCapacity 1", "0.66 or less"} {
+		if !strings.Contains(blocked, want) {
+			t.Errorf("blocked = %q, want it to say %q", blocked, want)
+		}
+	}
+	// What it says works: a strategy that lets one old instance stop first.
+	if code, _ := s.do("PUT", "/v2/apps/uniq?force=true",
+		`{"upgradeStrategy":{"minimumHealthCapacity":0.66,"maximumOverCapacity":0}}`, nil); code != 200 {
+		t.Fatalf("PUT upgradeStrategy: %d", code)
+	}
+	after := s.waitRunning("/uniq", 3)
+	old := map[string]bool{}
+	for _, tk := range before.Tasks {
+		old[tk.ID] = true
+	}
+	for _, tk := range after.Tasks {
+		if old[tk.ID] {
+			t.Errorf("task %s of the old version still runs: %+v", tk.ID, after.Tasks)
+		}
+	}
+	var q struct {
+		Queue []json.RawMessage `json:"queue"`
+	}
+	if s.do("GET", "/v2/queue", nil, &q); len(q.Queue) != 0 {
+		t.Errorf("queue after the deployment: %s", q.Queue)
 	}
 }
 

@@ -103,6 +103,9 @@ func (e *Engine) converge(a *appState) {
 		e.needRevive = true
 	}
 	a.wanted = step.Launch
+	if a.wanted == 0 {
+		a.blocked = ""
+	}
 	a.waiting = step.Waiting
 	a.done = step.Done
 	if a.active != nil && len(a.active.HealthChecks) > 0 {

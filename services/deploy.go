@@ -497,6 +497,9 @@ func (e *Engine) why(a *appState) string {
 	if a.waiting != "" {
 		parts = append(parts, a.waiting)
 	}
+	if a.blocked != "" && a.wanted > 0 {
+		parts = append(parts, a.blocked)
+	}
 	if a.wanted > 0 {
 		parts = append(parts, fmt.Sprintf("%d instance(s) waiting", a.wanted))
 		if !a.backoff.until.IsZero() && e.now().Before(a.backoff.until) {

@@ -30,6 +30,7 @@ func (e *Engine) resourceOffers(offers []*mesospb.Offer) {
 		req := e.placementRequest(a)
 		matches, rej := round.Place(req, a.wanted)
 		a.offers.record(rej, now)
+		e.noteBlocked(a, rej)
 		for _, m := range matches {
 			in := e.newInstance(a, m, now)
 			launched = append(launched, in)
@@ -156,12 +157,23 @@ func (e *Engine) placementRequest(a *appState) *placement.Request {
 		a.requestFor = def
 	}
 	placed := constraints.NewIndex()
+	var staying *constraints.Index // made at the first instance being replaced
+	config := configVersion(def)
 	for _, in := range a.instances {
-		if in.UnreachableSince.IsZero() {
-			placed.Add(in.Agent)
+		if !in.UnreachableSince.IsZero() {
+			continue
+		}
+		placed.Add(in.Agent)
+		if in.Config != config && staying == nil {
+			staying = constraints.NewIndex()
+			for _, kept := range a.instances {
+				if kept.UnreachableSince.IsZero() && kept.Config == config {
+					staying.Add(kept.Agent)
+				}
+			}
 		}
 	}
-	a.request.Placed = placed
+	a.request.Placed, a.request.Staying = placed, staying
 	return a.request
 }
 

@@ -40,6 +40,9 @@ type appState struct {
 	waitingSince time.Time
 	// waiting explains, in words, what the app waits for (plan's reason).
 	waiting string
+	// blocked, when set, says why the app's deployment cannot go on as it
+	// is (blockedHint); it is worked out from each round of offers.
+	blocked string
 
 	backoff struct {
 		failures int

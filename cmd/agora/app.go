@@ -187,24 +187,37 @@ func (a *appCLI) waitFor(ctx context.Context, res client.Result, done string) er
 	if !a.f.wait || res.DeploymentID == "" {
 		return nil
 	}
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, a.f.timeout)
 	defer cancel()
 	waited := make(chan error, 1)
 	go func() { waited <- a.c.WaitForDeployment(ctx, res.DeploymentID, 500*time.Millisecond) }()
 	// A deployment that takes a while says what it waits for, instead of
-	// leaving the user with a silent prompt (Marathon's stuck deployments).
+	// leaving the user with a silent prompt (Marathon's stuck deployments);
+	// the same words again only once a minute.
 	explain := time.NewTicker(explainEvery)
 	defer explain.Stop()
+	said := map[string]time.Time{}
 	for {
 		select {
 		case err := <-waited:
+			if err != nil && parent.Err() == nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return fmt.Errorf("deployment %s did not finish within %s; it goes on without this command "+
+					"(to stop it: curl -X DELETE '%s/v2/deployments/%s?force=true')",
+					res.DeploymentID, a.f.timeout, a.f.services, res.DeploymentID)
+			}
 			if err != nil {
 				return err
 			}
 			fmt.Fprintln(a.out, done)
 			return nil
-		case <-explain.C:
-			a.explainWait(ctx, res.DeploymentID)
+		case now := <-explain.C:
+			for _, line := range a.explainWait(ctx, res.DeploymentID) {
+				if last, ok := said[line]; !ok || now.Sub(last) >= time.Minute {
+					fmt.Fprintln(a.out, line)
+					said[line] = now
+				}
+			}
 		}
 	}
 }
@@ -212,22 +225,23 @@ func (a *appCLI) waitFor(ctx context.Context, res client.Result, done string) er
 // explainEvery is how often a wait for a deployment says what it waits for.
 var explainEvery = 5 * time.Second
 
-// explainWait prints one line per app of the deployment's running step that
-// waits for instances: how many, and the reason most offers were turned
-// down for.
-func (a *appCLI) explainWait(ctx context.Context, id string) {
+// explainWait returns one line per app of the deployment's running step:
+// for an app waiting for instances, how many, the reason most offers were
+// turned down for and, when the deployment cannot go on, why.
+func (a *appCLI) explainWait(ctx context.Context, id string) []string {
 	deps, err := a.c.Deployments(ctx)
 	if err != nil {
-		return
+		return nil
 	}
 	i := slices.IndexFunc(deps, func(d client.Deployment) bool { return d.ID == id })
 	if i < 0 {
-		return
+		return nil
 	}
 	queue, err := a.c.Queue(ctx)
 	if err != nil {
-		return
+		return nil
 	}
+	var lines []string
 	acts := deps[i].CurrentActions
 	if len(acts) == 0 {
 		for _, id := range deps[i].AffectedApps {
@@ -237,7 +251,7 @@ func (a *appCLI) explainWait(ctx context.Context, id string) {
 	for _, act := range acts {
 		j := slices.IndexFunc(queue, func(q client.QueueItem) bool { return q.App.ID == act.App })
 		if j < 0 {
-			fmt.Fprintf(a.out, "waiting: %s %s (step %d of %d)\n", act.Action, act.App, deps[i].CurrentStep, deps[i].TotalSteps)
+			lines = append(lines, fmt.Sprintf("waiting: %s %s (step %d of %d)", act.Action, act.App, deps[i].CurrentStep, deps[i].TotalSteps))
 			continue
 		}
 		q := queue[j]
@@ -256,8 +270,12 @@ func (a *appCLI) explainWait(ctx context.Context, id string) {
 		if top.Declined > 0 {
 			msg += fmt.Sprintf("; offers turned down: %s (%d of %d)", top.Reason, top.Declined, top.Processed)
 		}
-		fmt.Fprintln(a.out, msg+"; see: agora app why "+act.App)
+		if q.Blocked != "" {
+			msg += "; " + q.Blocked
+		}
+		lines = append(lines, msg+"; see: agora app why "+act.App)
 	}
+	return lines
 }
 
 func (a *appCLI) list(ctx context.Context) error {
@@ -413,6 +431,9 @@ func (a *appCLI) why(ctx context.Context, id string) error {
 	}
 	if len(reasons) == 0 && len(q.LastUnusedOffers) == 0 {
 		fmt.Fprintln(w, "No offer has been turned down yet: the cluster may have sent none (no free resources, or none for its role).")
+	}
+	if q.Blocked != "" {
+		fmt.Fprintf(w, "\nBlocked: %s.\n", q.Blocked)
 	}
 	return nil
 }

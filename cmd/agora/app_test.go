@@ -115,8 +115,36 @@ func TestAppWaitExplainsAStuckDeployment(t *testing.T) {
 		}
 	}()
 	code, out, errOut := runAppCmd("scale", "/web", "2", services)
-	if code != 0 || !strings.Contains(out, "waiting: /web needs 1 more instance(s); offers turned down: UnfulfilledConstraint hostname:UNIQUE (3 of 3); see: agora app why /web") {
+	line := "waiting: /web needs 1 more instance(s); offers turned down: UnfulfilledConstraint hostname:UNIQUE (3 of 3); see: agora app why /web"
+	if code != 0 || !strings.Contains(out, line) {
 		t.Fatalf("scale: %d %q %q", code, out, errOut)
+	}
+	// Said once, not at every poll.
+	if n := strings.Count(out, line); n != 1 {
+		t.Errorf("the same explanation printed %d times:\n%s", n, out)
+	}
+}
+
+// A deployment that cannot go on says why (agora's queue `blocked`), and a
+// wait that runs out says the deployment goes on and how to stop it.
+func TestAppWaitSaysWhenADeploymentIsBlockedAndWhenItGivesUp(t *testing.T) {
+	b, services := appServer(t)
+	b.AddApp(marathontest.App("/web"))
+	b.SetQueue(marathon.QueueItem{App: marathontest.App("/web"), Count: 1, Role: "*", Delay: marathon.Delay{Overdue: true},
+		Blocked: "this deployment cannot go on: lower minimumHealthCapacity"})
+	b.Hold(true)
+	defer func(d time.Duration) { explainEvery = d }(explainEvery)
+	explainEvery = 20 * time.Millisecond
+	code, out, errOut := runAppCmd("restart", "/web", "--timeout=300ms", services)
+	if code != 1 || !strings.Contains(out, "waiting: /web needs 1 more instance(s); this deployment cannot go on: lower minimumHealthCapacity") {
+		t.Fatalf("restart: %d %q %q", code, out, errOut)
+	}
+	if !regexp.MustCompile(`deployment \S+ did not finish within 300ms; it goes on without this command \(to stop it: curl -X DELETE 'http://127\.0\.0\.1:\d+/v2/deployments/\S+\?force=true'\)`).MatchString(errOut) {
+		t.Errorf("timeout error: %q", errOut)
+	}
+	code, out, _ = runAppCmd("why", "/web", services)
+	if code != 0 || !strings.Contains(out, "Blocked: this deployment cannot go on: lower minimumHealthCapacity.") {
+		t.Errorf("why: %d\n%s", code, out)
 	}
 }
 

@@ -174,6 +174,9 @@ type QueueItem struct {
 		Reason    []string `json:"reason"`
 		Timestamp string   `json:"timestamp"`
 	} `json:"lastUnusedOffers"`
+	// Blocked is agora's own (empty from Marathon): why the app's
+	// deployment cannot go on as it is, and what would let it.
+	Blocked string `json:"blocked"`
 }
 
 // RejectReason counts, for one check of the offer matching, the offers it processed and

@@ -255,6 +255,10 @@ type QueueItem struct {
 	Since                  string        `json:"since"`
 	ProcessedOffersSummary OffersSummary `json:"processedOffersSummary"`
 	LastUnusedOffers       []UnusedOffer `json:"lastUnusedOffers,omitempty"`
+	// Blocked is agora's own: when set, it says in words why the app's
+	// deployment cannot go on as it is and what would let it (a restart of
+	// a hostname:UNIQUE app on every agent with minimumHealthCapacity 1).
+	Blocked string `json:"blocked,omitempty"`
 }
 
 // Delay is an app's launch backoff: TimeLeftSeconds until the next launch attempt;

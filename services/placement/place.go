@@ -165,6 +165,9 @@ func (r *Round) take(s *offerState, req *Request, nd *need, roles map[string]boo
 	}
 	s.poolVersion = s.version
 	req.Placed.Add(s.agent)
+	if req.Staying != nil {
+		req.Staying.Add(s.agent)
+	}
 	m := Match{
 		Request:   req,
 		OfferID:   s.offer.GetId(),
@@ -198,10 +201,14 @@ func (r *Round) explain(rej *Rejections, req *Request, nd *need, roles map[strin
 				break
 			}
 		}
+		k, why := s.poolFor(roles, rolesKey, r.frameworkRole).fit(nd)
 		if refused {
+			if k == 0 && req.Staying != nil && req.Staying.Allows(req.Constraints, s.agent) {
+				rej.HeldByReplaced++
+			}
 			continue
 		}
-		if k, why := s.poolFor(roles, rolesKey, r.frameworkRole).fit(nd); k != 0 {
+		if k != 0 {
 			rej.add(Reason{Kind: k}, 1, why)
 		}
 	}

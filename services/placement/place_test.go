@@ -115,6 +115,75 @@ func TestUniqueHoldsWithinOneRound(t *testing.T) {
 	}
 }
 
+// During a restart of a hostname:UNIQUE app, an offer refused only because
+// an old instance (being replaced) runs on its host is told apart from one
+// refused for good: by a new instance, or for lack of resources as well.
+func TestOffersHeldByInstancesBeingReplaced(t *testing.T) {
+	unique := mustConstraints(t, []string{"hostname", "UNIQUE"})
+	var offers []*mesospb.Offer
+	for i := range 3 {
+		offers = append(offers, mesosOffer(t, fmt.Sprint("o", i), fmt.Sprint("h", i), "cpus:4;mem:4096", "", plain, ""))
+	}
+	// The old instances: one per host.
+	old := &placement.Request{CPUs: 1, Mem: 128, Constraints: unique}
+	placed, _ := placement.NewRound(offers, "").Place(old, 3)
+	if len(placed) != 3 {
+		t.Fatalf("placed %d old instances, want 3", len(placed))
+	}
+	next := []*mesospb.Offer{
+		mesosOffer(t, "n0", "h0", "cpus:4;mem:4096", "", plain, ""),
+		mesosOffer(t, "n1", "h1", "cpus:4;mem:4096", "", plain, ""),
+		mesosOffer(t, "n2", "h2", "cpus:0.5;mem:4096", "", plain, ""), // too small anyway
+	}
+	cases := []struct {
+		name    string
+		staying []placement.Match // new instances already placed
+		want    int
+	}{
+		{"every host held by an old instance", nil, 2},
+		{"h1 runs a new instance", placed[1:2], 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req := &placement.Request{CPUs: 1, Mem: 128, Constraints: unique,
+				Placed: constraints.NewIndex(), Staying: constraints.NewIndex()}
+			for _, m := range placed {
+				req.Placed.Add(m.Agent)
+			}
+			for _, m := range tc.staying {
+				req.Staying.Add(m.Agent)
+			}
+			launches, rej := placement.NewRound(next, "").Place(req, 3)
+			if len(launches) != 0 {
+				t.Fatalf("placed on %v, want nothing", offerIDs(launches))
+			}
+			if rej.Count("hostname:UNIQUE") != 3 || rej.HeldByReplaced != tc.want {
+				t.Fatalf("rejections %+v, want 3 refused by hostname:UNIQUE, %d held by replaced instances", rej, tc.want)
+			}
+		})
+	}
+	// Without Staying nothing is being replaced.
+	req := &placement.Request{CPUs: 1, Mem: 128, Constraints: unique, Placed: constraints.NewIndex()}
+	for _, m := range placed {
+		req.Placed.Add(m.Agent)
+	}
+	if _, rej := placement.NewRound(next, "").Place(req, 1); rej.HeldByReplaced != 0 {
+		t.Errorf("HeldByReplaced %d without Staying", rej.HeldByReplaced)
+	}
+	// What a round places stays: it holds its host for good.
+	req = &placement.Request{CPUs: 1, Mem: 128, Constraints: unique, Placed: constraints.NewIndex(), Staying: constraints.NewIndex()}
+	launches, rej := placement.NewRound(offers[:1], "").Place(req, 2)
+	if len(launches) != 1 || rej.HeldByReplaced != 0 {
+		t.Errorf("placed %d, HeldByReplaced %d; want 1 placed and the host not counted as held", len(launches), rej.HeldByReplaced)
+	}
+	var sum placement.Rejections
+	sum.Add(placement.Rejections{Processed: 3, HeldByReplaced: 2})
+	sum.Add(placement.Rejections{Processed: 3, HeldByReplaced: 1})
+	if sum.HeldByReplaced != 3 {
+		t.Errorf("merged HeldByReplaced %d, want 3", sum.HeldByReplaced)
+	}
+}
+
 func TestReasonsCountTheFirstInFixedOrder(t *testing.T) {
 	offers := []*mesospb.Offer{
 		// refused by its role only (reserved to another role)

@@ -123,6 +123,11 @@ type Rejections struct {
 	// Counts holds the reasons that refused at least one offer, ordered by
 	// Kind and, among constraints, by first appearance.
 	Counts []ReasonCount
+	// HeldByReplaced counts the offers among those a constraint refused
+	// that wait only for instances being replaced (Request.Staying): with
+	// those gone, every constraint would accept the offer and it has the
+	// resources.
+	HeldByReplaced int
 }
 
 // Declined is the number of offers counted under some reason.
@@ -150,6 +155,7 @@ func (r Rejections) Count(key string) int {
 // Add merges other into r.
 func (r *Rejections) Add(other Rejections) {
 	r.Processed += other.Processed
+	r.HeldByReplaced += other.HeldByReplaced
 	for _, c := range other.Counts {
 		r.add(c.Reason, c.Offers, c.Example)
 	}

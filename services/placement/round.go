@@ -37,6 +37,13 @@ type Request struct {
 	// instance it places; nil is read as empty and, when the request has
 	// constraints, replaced by a new Index on the first Place.
 	Placed *constraints.Index
+	// Staying, when some of Placed are being replaced (a restart or an
+	// upgrade), holds those of Placed that stay: the new version's. Place
+	// adds what it places to it too. An offer a constraint refuses against
+	// Placed but every constraint accepts against Staying, and that has the
+	// resources, waits only for instances being replaced to go
+	// (Rejections.HeldByReplaced). nil when nothing is being replaced.
+	Staying *constraints.Index
 }
 
 // Match is one instance placed on one offer.
