@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	mesospb "agora/api/mesos/v1"
 	"agora/services/app"
@@ -73,14 +74,28 @@ func blockedHint(rej placement.Rejections, def *app.App, r replacement) string {
 		def.UpgradeStrategy.MinimumHealthCapacity, lower)
 }
 
-// noteBlocked records, after a round of offers, whether a's deployment is
-// blocked (blockedHint), and logs it when it becomes so.
-func (e *Engine) noteBlocked(a *appState, rej placement.Rejections) {
+// noteBlocked records, after a round of offers placed matched of a's
+// instances, whether a's deployment is blocked: every round for
+// Config.BlockedAfter placed nothing and found it blocked (blockedHint).
+// A single round is not enough: right after an old instance stopped, a
+// round may hold only the offers of the agents still held, and the freed
+// agent comes in a later one.
+func (e *Engine) noteBlocked(a *appState, rej placement.Rejections, matched int, now time.Time) {
 	hint := ""
-	if rej.HeldByReplaced > 0 {
+	if matched == 0 && rej.HeldByReplaced > 0 {
 		hint = blockedHint(rej, a.active, countReplacement(a))
 	}
-	if hint != "" && a.blocked == "" {
+	if hint == "" {
+		a.blocked, a.blockedSince = "", time.Time{}
+		return
+	}
+	if a.blockedSince.IsZero() {
+		a.blockedSince = now
+	}
+	if now.Sub(a.blockedSince) < e.cfg.BlockedAfter {
+		return
+	}
+	if a.blocked == "" {
 		e.log.Warn("deployment blocked", "app", a.def.ID, "reason", hint)
 	}
 	a.blocked = hint

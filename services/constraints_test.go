@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"agora/internal/testcluster"
+	"agora/services"
 )
 
 // GROUP_BY rack spreads 6 instances 2 per rack over the 3 racks of the
@@ -72,7 +73,7 @@ func TestUniqueHoldsDuringRollingRestart(t *testing.T) {
 // deployment finishes once the strategy allows old instances to stop first.
 func TestBlockedRestartSaysWhyAndWhatWouldUnblockIt(t *testing.T) {
 	c := testcluster.Start(t, testcluster.Options{Agents: 3})
-	s := startServices(t, c, t.TempDir())
+	s := startServices(t, c, t.TempDir(), func(cfg *services.Config) { cfg.BlockedAfter = time.Second })
 	s.do("POST", "/v2/apps", `{"id":"/uniq","cmd":"sleep 1000","instances":3,"cpus":0.1,"mem":16,
 		"constraints":[["hostname","UNIQUE"]]}`, nil)
 	before := s.waitRunning("/uniq", 3)

@@ -104,7 +104,7 @@ func (e *Engine) converge(a *appState) {
 	}
 	a.wanted = step.Launch
 	if a.wanted == 0 {
-		a.blocked = ""
+		a.blocked, a.blockedSince = "", time.Time{}
 	}
 	a.waiting = step.Waiting
 	a.done = step.Done

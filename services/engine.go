@@ -29,6 +29,10 @@ const (
 	DefaultDeclineRefuse   = 120 * time.Second  // Marathon's --decline_offer_duration
 	DefaultTick            = time.Second
 	DefaultKillRetry       = 30 * time.Second
+	// DefaultBlockedAfter is how long a deployment finds no way on before
+	// it is reported blocked: longer than an agent takes to be offered
+	// again once an old instance on it has stopped.
+	DefaultBlockedAfter = 15 * time.Second
 )
 
 // ErrConfig reports an unusable Config.
@@ -59,6 +63,10 @@ type Config struct {
 	// Tick paces time-driven work: backoff expiry, deployment timeouts,
 	// unreachable instances, kill retries (default 1 s).
 	Tick time.Duration
+	// BlockedAfter is how long every round of offers must show a
+	// deployment that cannot go on before it is reported blocked (default
+	// DefaultBlockedAfter).
+	BlockedAfter time.Duration
 	// ServicePortMin and ServicePortMax bound the service ports given to
 	// port definitions with port 0 (default Marathon's 10000–20000).
 	ServicePortMin, ServicePortMax int
@@ -132,6 +140,9 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if cfg.Tick == 0 {
 		cfg.Tick = DefaultTick
+	}
+	if cfg.BlockedAfter == 0 {
+		cfg.BlockedAfter = DefaultBlockedAfter
 	}
 	if cfg.ServicePortMin == 0 && cfg.ServicePortMax == 0 {
 		cfg.ServicePortMin, cfg.ServicePortMax = app.ServicePortMin, app.ServicePortMax

@@ -30,7 +30,7 @@ func (e *Engine) resourceOffers(offers []*mesospb.Offer) {
 		req := e.placementRequest(a)
 		matches, rej := round.Place(req, a.wanted)
 		a.offers.record(rej, now)
-		e.noteBlocked(a, rej)
+		e.noteBlocked(a, rej, len(matches), now)
 		for _, m := range matches {
 			in := e.newInstance(a, m, now)
 			launched = append(launched, in)

@@ -41,8 +41,11 @@ type appState struct {
 	// waiting explains, in words, what the app waits for (plan's reason).
 	waiting string
 	// blocked, when set, says why the app's deployment cannot go on as it
-	// is (blockedHint); it is worked out from each round of offers.
-	blocked string
+	// is (blockedHint); it is worked out from each round of offers, and
+	// set once they have all said so since blockedSince for
+	// Config.BlockedAfter.
+	blocked      string
+	blockedSince time.Time
 
 	backoff struct {
 		failures int
