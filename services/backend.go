@@ -362,7 +362,7 @@ func (e *Engine) Queue(ctx context.Context) ([]marathon.QueueItem, error) {
 				continue
 			}
 			item := marathon.QueueItem{
-				App: a.def, Count: a.wanted, Role: e.cfg.Role,
+				App: a.def, Count: a.wanted, Role: e.roleOf(a.active),
 				Since:   events.FormatTime(a.waitingSince),
 				Delay:   marathon.Delay{Overdue: !now.Before(a.backoff.until)},
 				Blocked: a.blocked,

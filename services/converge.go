@@ -186,10 +186,11 @@ func (e *Engine) convergeAll() {
 
 // tick does the time-driven work: instances whose unreachable or health
 // deadlines passed, kill retries, launch delays that expired, deployment
-// timeouts.
+// timeouts, the framework's roles.
 func (e *Engine) tick() {
 	now := e.now()
 	e.convergeAll()
+	e.syncRoles()
 	for _, d := range e.deployments {
 		if d.Timeout > 0 && now.Sub(d.Started) > d.Timeout {
 			reason := e.timeoutReason(d, now)

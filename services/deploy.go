@@ -122,6 +122,7 @@ func (e *Engine) startDeploymentWith(changes []change, force bool, groupDeps fun
 		}
 	}
 	e.log.Info("deployment started", "id", d.ID, "version", d.Version, "steps", len(d.Steps))
+	e.syncRoles() // a new role is offered before the launches wait for it
 	e.publish(&events.DeploymentInfo{Plan: d.plan(), CurrentStep: d.step(0)})
 	for _, act := range d.Steps[0] {
 		e.converge(e.apps[act.App])
@@ -157,6 +158,9 @@ func (e *Engine) planDeployment(changes []change, version string, groupDeps func
 			continue
 		}
 		def := c.App
+		if err := e.settleRole(def, prev); err != nil {
+			return nil, nil, err
+		}
 		def.Version = version
 		act := actionScale
 		switch {

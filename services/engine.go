@@ -111,6 +111,11 @@ type Engine struct {
 	needRevive  bool // new demand appeared: revive even when not suppressed
 	subscribed  bool
 	lastVersion string
+	// roles are the framework's roles as the master has them (the last
+	// subscription's or UPDATE_FRAMEWORK's); rolesUpdating is set while an
+	// update is on its way (roles.go).
+	roles         []string
+	rolesUpdating bool
 }
 
 // New opens the store in cfg.WorkDir and loads what it holds; Run starts
@@ -239,9 +244,11 @@ func (e *Engine) Run(ctx context.Context) error {
 // newDriver makes a scheduler driver subscribing with framework id id
 // ("" for a new framework).
 func (e *Engine) newDriver(id string, tasks scheduler.TaskStore) (*scheduler.Driver, error) {
+	info := e.frameworkInfo(id)
+	e.roles = info.Roles
 	return scheduler.New(scheduler.Config{
 		Master:    e.cfg.Master,
-		Framework: e.frameworkInfo(id),
+		Framework: info,
 		Codec:     e.cfg.Codec,
 		Store:     tasks,
 		Logger:    e.log,
@@ -258,7 +265,7 @@ func (e *Engine) frameworkInfo(id string) *mesospb.FrameworkInfo {
 		Name:            proto.String(e.cfg.FrameworkName),
 		FailoverTimeout: proto.Float64(e.cfg.FailoverTimeout.Seconds()),
 		Checkpoint:      proto.Bool(true),
-		Roles:           []string{e.cfg.Role},
+		Roles:           e.wantedRoles(),
 		Capabilities: []*mesospb.FrameworkInfo_Capability{
 			{Type: mesospb.FrameworkInfo_Capability_MULTI_ROLE.Enum()},
 			{Type: mesospb.FrameworkInfo_Capability_PARTITION_AWARE.Enum()},

@@ -152,7 +152,7 @@ func (e *Engine) placementRequest(a *appState) *placement.Request {
 		}
 		a.request = &placement.Request{
 			CPUs: def.CPUs, Mem: def.Mem, Disk: def.Disk, GPUs: def.GPUs,
-			Ports: ports, Roles: def.AcceptedResourceRoles, Constraints: cs,
+			Ports: ports, Role: e.roleOf(def), Roles: def.AcceptedResourceRoles, Constraints: cs,
 		}
 		a.requestFor = def
 	}

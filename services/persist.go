@@ -36,6 +36,9 @@ func (e *Engine) load() error {
 		if rec.App == nil || rec.App.ID != id {
 			return fmt.Errorf("%w: app record %q", store.ErrCorrupt, id)
 		}
+		if rec.App.Role == "" { // stored before apps had roles
+			rec.App.Role = e.cfg.Role
+		}
 		a := e.newAppState(rec.App)
 		a.deleting = rec.Deleting
 		if a.deleting {
@@ -50,6 +53,11 @@ func (e *Engine) load() error {
 		return err
 	}
 	for id, d := range deps {
+		for _, prev := range d.Previous {
+			if prev != nil && prev.Role == "" {
+				prev.Role = e.cfg.Role
+			}
+		}
 		e.deployments[id] = d
 		for i, step := range d.Steps {
 			for _, act := range step {

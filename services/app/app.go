@@ -89,8 +89,15 @@ type App struct {
 	// Constraints are Marathon constraints, [field, OPERATOR] or [field, OPERATOR, value]
 	// (package constraints reads them).
 	Constraints [][]string `json:"constraints"`
+	// Role is the Mesos role the app's instances run as (Marathon 1.9): its offers are
+	// the resources allocated to this role, so its role's quota, weight and reservations
+	// apply. Empty in a request means the services scheduler's role (or, on an update,
+	// the app's current one); the engine sets it on every stored version. An app in the
+	// root group may use the scheduler's role; one under a top-level group /g may also
+	// use "g" (Marathon's group role).
+	Role string `json:"role,omitempty"`
 	// AcceptedResourceRoles limits the offers used to resources of these roles ("*" for
-	// unreserved); empty means any.
+	// unreserved, or the app's role); empty means both.
 	AcceptedResourceRoles []string `json:"acceptedResourceRoles,omitempty"`
 	// PortDefinitions are the host ports each instance needs. Port 0 gets a service port
 	// assigned (AssignServicePorts); the host ports are taken from offers, unless

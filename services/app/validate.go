@@ -101,6 +101,11 @@ func (a *App) Validate() error {
 			p.add("/env", "variable names must not be empty")
 		}
 	}
+	if a.Role != "" {
+		if msg := roleProblem(a.Role); msg != "" {
+			p.add("/role", msg)
+		}
+	}
 	for i, r := range a.AcceptedResourceRoles {
 		if msg := roleProblem(r); msg != "" {
 			p.add("/acceptedResourceRoles("+strconv.Itoa(i)+")", msg)

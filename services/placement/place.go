@@ -38,6 +38,7 @@ func (r *Round) Place(req *Request, n int) ([]Match, Rejections) {
 		req.Placed = constraints.NewIndex()
 	}
 	roles, rolesKey := r.acceptedRoles(req)
+	role := r.roleOf(req)
 	nd := newNeed(req)
 	spread := spreadConstraints(req.Constraints)
 	// Within one Place call req.Placed only grows, and resources only
@@ -55,7 +56,7 @@ func (r *Round) Place(req *Request, n int) ([]Match, Rejections) {
 			continue
 		}
 		rej.Processed++
-		if hasAcceptedRole(s.roles, roles) {
+		if s.allocatedTo(role, r.frameworkRole) && hasAcceptedRole(s.roles, roles) {
 			cands = append(cands, s)
 		}
 	}
@@ -68,7 +69,7 @@ func (r *Round) Place(req *Request, n int) ([]Match, Rejections) {
 		w := 0
 		for i := 0; i < len(cands); i++ {
 			s := cands[i]
-			if k, _ := s.poolFor(roles, rolesKey, r.frameworkRole).fit(&nd); k != 0 {
+			if k, _ := s.poolFor(roles, rolesKey, role).fit(&nd); k != 0 {
 				continue // dropped: resources never grow back within a round
 			}
 			load := len(s.matches)
@@ -114,7 +115,7 @@ func (r *Round) Place(req *Request, n int) ([]Match, Rejections) {
 		if best == nil {
 			break
 		}
-		m, ok := r.take(best, req, &nd, roles, rolesKey)
+		m, ok := r.take(best, req, &nd, roles, rolesKey, role)
 		if !ok {
 			// Cannot happen with plain resources (fit checked the same
 			// pool); never loop on it.
@@ -125,14 +126,14 @@ func (r *Round) Place(req *Request, n int) ([]Match, Rejections) {
 	}
 
 	if len(launches) < n {
-		r.explain(&rej, req, &nd, roles, rolesKey)
+		r.explain(&rej, req, &nd, roles, rolesKey, role)
 	}
 	return launches, rej
 }
 
 // take places one instance of req on s.
-func (r *Round) take(s *offerState, req *Request, nd *need, roles map[string]bool, rolesKey string) (Match, bool) {
-	p := s.poolFor(roles, rolesKey, r.frameworkRole)
+func (r *Round) take(s *offerState, req *Request, nd *need, roles map[string]bool, rolesKey, role string) (Match, bool) {
+	p := s.poolFor(roles, rolesKey, role)
 	hostPorts, portRanges := p.pickPorts(req, nd)
 	var ports resources.Resources
 	if len(portRanges) > 0 {
@@ -183,9 +184,17 @@ func (r *Round) take(s *offerState, req *Request, nd *need, roles map[string]boo
 
 // explain counts, for every offer of the round, the first reason it cannot
 // take one more instance of req now.
-func (r *Round) explain(rej *Rejections, req *Request, nd *need, roles map[string]bool, rolesKey string) {
+func (r *Round) explain(rej *Rejections, req *Request, nd *need, roles map[string]bool, rolesKey, role string) {
 	for _, s := range r.offers {
 		if s.invalid {
+			continue
+		}
+		if !s.allocatedTo(role, r.frameworkRole) {
+			alloc := s.allocRole
+			if alloc == "" {
+				alloc = r.frameworkRole
+			}
+			rej.add(Reason{Kind: KindRole}, 1, "offer is for role "+alloc+"; the app runs as role "+role)
 			continue
 		}
 		if !hasAcceptedRole(s.roles, roles) {
@@ -201,7 +210,7 @@ func (r *Round) explain(rej *Rejections, req *Request, nd *need, roles map[strin
 				break
 			}
 		}
-		k, why := s.poolFor(roles, rolesKey, r.frameworkRole).fit(nd)
+		k, why := s.poolFor(roles, rolesKey, role).fit(nd)
 		if refused {
 			if k == 0 && req.Staying != nil && req.Staying.Allows(req.Constraints, s.agent) {
 				rej.HeldByReplaced++

@@ -184,6 +184,40 @@ func TestOffersHeldByInstancesBeingReplaced(t *testing.T) {
 	}
 }
 
+// A framework with several roles gets offers allocated to each; an app's
+// instances go only on offers of its role, use that role's reservations
+// first, and an offer of another role is refused as UnfulfilledRole.
+func TestInstancesGoOnOffersOfTheirRole(t *testing.T) {
+	multi := resources.FormatFor(true, false)
+	offers := []*mesospb.Offer{
+		mesosOffer(t, "star", "h1", "cpus:8;mem:8192", "", multi, "*"),
+		mesosOffer(t, "dev", "h2", "cpus:8;mem:8192;cpus(dev):1;mem(dev):256", "", multi, "dev"),
+	}
+	round := placement.NewRound(offers, "*")
+	dev := &placement.Request{Role: "dev", CPUs: 1, Mem: 256}
+	launches, _ := round.Place(dev, 1)
+	if got := offerIDs(launches); !slices.Equal(got, []string{"dev"}) {
+		t.Fatalf("dev instance on %v, want the dev offer", got)
+	}
+	// The reservation went first.
+	for _, r := range launches[0].Resources {
+		if r.GetAllocationInfo().GetRole() != "dev" || len(r.GetReservations()) == 0 && r.GetRole() != "dev" {
+			t.Errorf("resource %v: want dev's reservation, allocated to dev", r)
+		}
+	}
+	// An app of the framework's own role takes the "*" offer.
+	launches, _ = round.Place(&placement.Request{CPUs: 1, Mem: 256}, 1)
+	if got := offerIDs(launches); !slices.Equal(got, []string{"star"}) {
+		t.Errorf("default-role instance on %v, want the * offer", got)
+	}
+	// Only dev's offer can take a dev instance: the * offer is refused for its role.
+	round = placement.NewRound(offers[:1], "*")
+	launches, rej := round.Place(&placement.Request{Role: "dev", CPUs: 1, Mem: 256}, 1)
+	if len(launches) != 0 || rej.Count("role") != 1 || rej.Counts[0].Example != "offer is for role *; the app runs as role dev" {
+		t.Errorf("placed %v; rejections %+v", offerIDs(launches), rej)
+	}
+}
+
 func TestReasonsCountTheFirstInFixedOrder(t *testing.T) {
 	offers := []*mesospb.Offer{
 		// refused by its role only (reserved to another role)

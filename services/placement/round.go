@@ -26,9 +26,13 @@ type Request struct {
 	// Ports has one entry per port definition: 0 for any host port, else that
 	// exact host port (Marathon's requirePorts).
 	Ports []int
+	// Role is the role the instance runs as (Marathon's app role): only
+	// offers allocated to it are used (an offer without allocation_info is
+	// the round's framework role's). Empty means the round's framework role.
+	Role string
 	// Roles is Marathon's acceptedResourceRoles: an instance uses only
 	// resources reserved to one of these roles, "*" meaning unreserved. Empty
-	// means "*" and the framework's role (Marathon's default).
+	// means "*" and Role (Marathon's default).
 	Roles []string
 	// Constraints are the app's compiled placement constraints.
 	Constraints []constraints.Constraint
@@ -88,6 +92,7 @@ type offerState struct {
 	format    resources.Format
 	remaining resources.Resources
 	roles     map[string]bool // reservation roles the offer held at the start
+	allocRole string          // the role the offer is allocated to; "" when it does not say
 	matches   []Match
 	invalid   bool
 
@@ -132,6 +137,9 @@ func NewRound(offers []*mesospb.Offer, frameworkRole string) *Round {
 		s.roles = make(map[string]bool, 2)
 		for res := range rs.All() {
 			s.roles[res.ReservationRole()] = true
+			if s.allocRole == "" {
+				s.allocRole = res.AllocationRole
+			}
 		}
 		r.offers = append(r.offers, s)
 	}
@@ -253,11 +261,12 @@ func newNeed(req *Request) need {
 // acceptedRoles returns the set of reservation roles a request may use and a
 // key naming it.
 func (r *Round) acceptedRoles(req *Request) (map[string]bool, string) {
+	role := r.roleOf(req)
 	roles := req.Roles
 	if len(roles) == 0 {
 		roles = []string{resources.UnreservedRole}
-		if r.frameworkRole != "" && r.frameworkRole != resources.UnreservedRole {
-			roles = append(roles, r.frameworkRole)
+		if role != "" && role != resources.UnreservedRole {
+			roles = append(roles, role)
 		}
 	}
 	set := make(map[string]bool, len(roles))
@@ -269,11 +278,30 @@ func (r *Round) acceptedRoles(req *Request) (map[string]bool, string) {
 		keys = append(keys, role)
 	}
 	slices.Sort(keys)
-	return set, strings.Join(keys, "\x00")
+	// The key names the role too: it decides whose reservations go first.
+	return set, strings.Join(keys, "\x00") + "\x01" + role
+}
+
+// roleOf is the role req's instances run as.
+func (r *Round) roleOf(req *Request) string {
+	if req.Role != "" {
+		return req.Role
+	}
+	return r.frameworkRole
+}
+
+// allocatedTo reports whether s is offered to role (an offer that does not
+// say is the framework role's).
+func (s *offerState) allocatedTo(role, frameworkRole string) bool {
+	alloc := s.allocRole
+	if alloc == "" {
+		alloc = frameworkRole
+	}
+	return alloc == role
 }
 
 // poolFor returns what of s an instance accepting roles may use.
-func (s *offerState) poolFor(roles map[string]bool, key, frameworkRole string) *pool {
+func (s *offerState) poolFor(roles map[string]bool, key, role string) *pool {
 	if s.poolVersion == s.version && s.poolRoles == key {
 		return &s.pool
 	}
@@ -283,12 +311,12 @@ func (s *offerState) poolFor(roles map[string]bool, key, frameworkRole string) *
 	})
 	s.pool = pool{res: res, cpus: res.Cpus(), mem: res.Mem(), disk: res.Disk(), gpus: res.Gpus(), ports: res.Ports()}
 	for r := range res.All() {
-		role := r.ReservationRole()
-		if role == resources.UnreservedRole {
+		reserved := r.ReservationRole()
+		if reserved == resources.UnreservedRole {
 			continue
 		}
-		if role == frameworkRole || s.pool.reservedRole == "" || (s.pool.reservedRole != frameworkRole && role < s.pool.reservedRole) {
-			s.pool.reservedRole = role
+		if reserved == role || s.pool.reservedRole == "" || (s.pool.reservedRole != role && reserved < s.pool.reservedRole) {
+			s.pool.reservedRole = reserved
 		}
 	}
 	s.poolRoles, s.poolVersion = key, s.version
