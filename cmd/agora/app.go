@@ -315,6 +315,9 @@ func (a *appCLI) show(ctx context.Context, id string) error {
 	}
 	fmt.Fprintf(w, "instances:   %d (running %d, staged %d, healthy %d, unhealthy %d)\n", ap.Instances, ap.TasksRunning, ap.TasksStaged, ap.TasksHealthy, ap.TasksUnhealthy)
 	fmt.Fprintf(w, "resources:   cpus %g, mem %g MB, disk %g MB\n", ap.CPUs, ap.Mem, ap.Disk)
+	if ap.Role != "" {
+		fmt.Fprintf(w, "role:        %s\n", ap.Role)
+	}
 	if len(ap.Constraints) > 0 {
 		var cs []string
 		for _, c := range ap.Constraints {

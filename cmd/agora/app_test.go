@@ -32,7 +32,7 @@ func runAppCmd(args ...string) (int, string, string) {
 func TestAppDeployListShowScaleRemove(t *testing.T) {
 	b, services := appServer(t)
 	file := filepath.Join(t.TempDir(), "web.yaml")
-	os.WriteFile(file, []byte("id: /web\ncmd: sleep 600\ninstances: 2\nconstraints: [[hostname, UNIQUE]]\n"), 0o644)
+	os.WriteFile(file, []byte("id: /web\ncmd: sleep 600\ninstances: 2\nrole: web\nconstraints: [[hostname, UNIQUE]]\n"), 0o644)
 
 	code, out, errOut := runAppCmd("deploy", file, services)
 	if code != 0 || !strings.Contains(out, "deployment dep-") || !strings.Contains(out, "deployed "+file) {
@@ -48,7 +48,7 @@ func TestAppDeployListShowScaleRemove(t *testing.T) {
 		t.Fatalf("list: %d\n%s", code, out)
 	}
 	code, out, _ = runAppCmd("show", "/web", services)
-	if code != 0 || !strings.Contains(out, "instances:   2 (running 1") || !strings.Contains(out, "constraints: hostname:UNIQUE") || !regexpLine(out, `^web\.1\s+TASK_RUNNING\s+h1\s+31005\s+-\s+2026`) {
+	if code != 0 || !strings.Contains(out, "instances:   2 (running 1") || !strings.Contains(out, "constraints: hostname:UNIQUE") || !strings.Contains(out, "role:        web\n") || !regexpLine(out, `^web\.1\s+TASK_RUNNING\s+h1\s+31005\s+-\s+2026`) {
 		t.Fatalf("show: %d\n%s", code, out)
 	}
 	code, out, _ = runAppCmd("tasks", "web", services, "--json")
