@@ -56,7 +56,7 @@ func (r *Round) Place(req *Request, n int) ([]Match, Rejections) {
 			continue
 		}
 		rej.Processed++
-		if s.allocatedTo(role, r.frameworkRole) && hasAcceptedRole(s.roles, roles) {
+		if s.allocation(r.frameworkRole) == role && hasAcceptedRole(s.roles, roles) {
 			cands = append(cands, s)
 		}
 	}
@@ -189,11 +189,7 @@ func (r *Round) explain(rej *Rejections, req *Request, nd *need, roles map[strin
 		if s.invalid {
 			continue
 		}
-		if !s.allocatedTo(role, r.frameworkRole) {
-			alloc := s.allocRole
-			if alloc == "" {
-				alloc = r.frameworkRole
-			}
+		if alloc := s.allocation(r.frameworkRole); alloc != role {
 			rej.add(Reason{Kind: KindRole}, 1, "offer is for role "+alloc+"; the app runs as role "+role)
 			continue
 		}
@@ -210,14 +206,15 @@ func (r *Round) explain(rej *Rejections, req *Request, nd *need, roles map[strin
 				break
 			}
 		}
-		k, why := s.poolFor(roles, rolesKey, role).fit(nd)
 		if refused {
-			if k == 0 && req.Staying != nil && req.Staying.Allows(req.Constraints, s.agent) {
-				rej.HeldByReplaced++
+			if req.Staying != nil && req.Staying.Allows(req.Constraints, s.agent) {
+				if k, _ := s.poolFor(roles, rolesKey, role).fit(nd); k == 0 {
+					rej.HeldByReplaced++
+				}
 			}
 			continue
 		}
-		if k != 0 {
+		if k, why := s.poolFor(roles, rolesKey, role).fit(nd); k != 0 {
 			rej.add(Reason{Kind: k}, 1, why)
 		}
 	}

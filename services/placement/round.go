@@ -290,14 +290,13 @@ func (r *Round) roleOf(req *Request) string {
 	return r.frameworkRole
 }
 
-// allocatedTo reports whether s is offered to role (an offer that does not
-// say is the framework role's).
-func (s *offerState) allocatedTo(role, frameworkRole string) bool {
-	alloc := s.allocRole
-	if alloc == "" {
-		alloc = frameworkRole
+// allocation is the role s is offered to: its allocation_info's, else (an
+// offer that does not say) the framework's.
+func (s *offerState) allocation(frameworkRole string) string {
+	if s.allocRole == "" {
+		return frameworkRole
 	}
-	return alloc == role
+	return s.allocRole
 }
 
 // poolFor returns what of s an instance accepting roles may use.
