@@ -45,7 +45,8 @@ func TestAppsRunAsTheirRole(t *testing.T) {
 		}
 		return "cpus:4;mem:4096;disk:1000;ports:[31000-31010]"
 	}})
-	s := startServices(t, c, t.TempDir())
+	dir := t.TempDir()
+	s := startServices(t, c, dir)
 
 	// Refused: a role the app may not use, and acceptedResourceRoles beyond "*" and its role.
 	for _, tc := range []struct{ body, path, msg string }{
@@ -89,6 +90,17 @@ func TestAppsRunAsTheirRole(t *testing.T) {
 	if s.do("GET", "/v2/apps/web", nil, &got); got.App.Role != "*" {
 		t.Errorf("/web role %q, want the scheduler's role *", got.App.Role)
 	}
+	// A restarted services scheduler subscribes with the roles its apps use
+	// and keeps their instances.
+	s.stop()
+	s = startServices(t, c, dir)
+	waitFor(t, "the restarted scheduler to hold the dev role", func() (bool, string) {
+		roles := masterRoles(t, c)
+		return slices.Equal(roles, []string{"*", "dev"}), strings.Join(roles, ",")
+	})
+	if again := s.waitRunning("/dev/api", 2); !sameTasks(api, again) {
+		t.Errorf("tasks before the restart %+v, after %+v", api.Tasks, again.Tasks)
+	}
 	// An update without a role keeps the app's.
 	s.do("PUT", "/v2/apps/dev/api", `{"instances":1}`, nil)
 	s.waitRunning("/dev/api", 1)
@@ -102,4 +114,18 @@ func TestAppsRunAsTheirRole(t *testing.T) {
 		roles := masterRoles(t, c)
 		return slices.Equal(roles, []string{"*"}), strings.Join(roles, ",")
 	})
+}
+
+// sameTasks reports whether a and b list the same task ids.
+func sameTasks(a, b appView) bool {
+	var x, y []string
+	for _, t := range a.Tasks {
+		x = append(x, t.ID)
+	}
+	for _, t := range b.Tasks {
+		y = append(y, t.ID)
+	}
+	slices.Sort(x)
+	slices.Sort(y)
+	return slices.Equal(x, y)
 }
