@@ -112,9 +112,15 @@ func (e *Engine) syncRoles() {
 	e.rolesUpdating = true
 	info := e.frameworkInfo(e.frameworkID)
 	info.Roles = wanted
+	// The update replaces the suppressed roles: a suppressed framework
+	// stays suppressed.
+	var suppressed []string
+	if e.suppressed {
+		suppressed = wanted
+	}
 	e.log.Info("updating the framework's roles", "roles", wanted, "were", e.roles)
 	e.call(func(ctx context.Context) {
-		err := e.drv().UpdateFramework(ctx, info)
+		err := e.drv().UpdateFramework(ctx, info, suppressed...)
 		e.do(context.Background(), func() {
 			e.rolesUpdating = false
 			if err != nil {
