@@ -19,6 +19,9 @@ type change struct {
 	App     *app.App
 	Delete  string
 	Restart bool // a new version even if the definition did not change
+	// Group is the group body being deployed that holds App, if any: its
+	// top-level group's enforceRole counts before the recorded one.
+	Group *app.Group
 }
 
 func (c change) id() string {
@@ -158,7 +161,7 @@ func (e *Engine) planDeployment(changes []change, version string, groupDeps func
 			continue
 		}
 		def := c.App
-		if err := e.settleRole(def, prev); err != nil {
+		if err := e.settleRole(def, prev, e.enforcedRole(def.ID, c.Group)); err != nil {
 			return nil, nil, err
 		}
 		def.Version = version

@@ -51,6 +51,7 @@ func (e *Engine) groupStatus(id string, ids map[string]bool, embed marathon.Embe
 	g := marathon.GroupStatus{ID: id, Apps: []marathon.AppStatus{}, Groups: []marathon.GroupStatus{}, Dependencies: []string{}, Version: e.lastVersion}
 	if rec := e.groups[id]; rec != nil {
 		g.Dependencies = append(g.Dependencies, rec.Dependencies...)
+		g.EnforceRole = rec.EnforceRole
 		if rec.Version != "" {
 			g.Version = rec.Version
 		}
@@ -83,7 +84,7 @@ func (e *Engine) DeployGroup(ctx context.Context, g *app.Group, opts marathon.De
 				return marathon.Deployment{}, fmt.Errorf("%w: an app cannot have the id of the group %s", marathon.ErrConflict, def.ID)
 			}
 			want[def.ID] = true
-			changes = append(changes, change{App: def.Clone()})
+			changes = append(changes, change{App: def.Clone(), Group: g})
 		}
 		for _, id := range sortedKeys(e.apps) {
 			if a := e.apps[id]; !a.deleting && app.IsUnder(id, g.ID) && !want[id] {
@@ -132,7 +133,7 @@ func (e *Engine) DeployGroup(ctx context.Context, g *app.Group, opts marathon.De
 
 // collectGroups lists g and its subgroups without their apps.
 func collectGroups(g *app.Group) []*app.Group {
-	out := []*app.Group{{ID: g.ID, Dependencies: slices.Clone(g.Dependencies)}}
+	out := []*app.Group{{ID: g.ID, Dependencies: slices.Clone(g.Dependencies), EnforceRole: g.EnforceRole}}
 	for _, sub := range g.Groups {
 		out = append(out, collectGroups(sub)...)
 	}

@@ -13,36 +13,42 @@ import (
 // `role`), so that the role's quota, weight and reservations apply to it.
 // An app in the root group may use the scheduler's role (Config.Role,
 // Marathon's --mesos_role); an app under a top-level group /g may also use
-// "g", the group's role; an app keeps the role it has. The framework
+// "g", the group's role, and must when /g has enforceRole (which also makes
+// "g" its default); an app may keep the role it has. The framework
 // subscribes with every role an app uses and changes its roles with
 // UPDATE_FRAMEWORK as apps come and go, so that the master offers each
 // role's resources (MULTI_ROLE offers carry the role they are allocated
 // to, and an instance is placed only on an offer of its app's role).
-//
-// Left out: Marathon's enforceRole group flag (a group whose apps must use
-// the group role): every app may use the scheduler's role.
 
-// settleRole gives def a role when it names none (prev's, else the
-// scheduler's) and checks it and acceptedResourceRoles against it, as
-// Marathon validates them: a *app.ValidationError (422) when either is not
-// allowed.
-func (e *Engine) settleRole(def, prev *app.App) error {
+// settleRole gives def a role when it names none (prev's, else the role
+// its top-level group enforces, else the scheduler's) and checks it and
+// acceptedResourceRoles against it, as Marathon validates them: a
+// *app.ValidationError (422) when either is not allowed. enforced is the
+// role def's top-level group enforces ("" for none).
+func (e *Engine) settleRole(def, prev *app.App, enforced string) error {
 	if def.Role == "" {
-		def.Role = e.cfg.Role
-		if prev != nil && prev.Role != "" {
+		switch {
+		case prev != nil && prev.Role != "":
 			def.Role = prev.Role
+		case enforced != "":
+			def.Role = enforced
+		default:
+			def.Role = e.cfg.Role
 		}
 	}
 	var details []app.Detail
-	valid := e.validRoles(def.ID, prev)
+	valid := e.validRoles(def.ID, prev, enforced)
 	if !slices.Contains(valid, def.Role) {
 		quoted := make([]string, len(valid))
 		for i, r := range valid {
 			quoted[i] = fmt.Sprintf("%q", r)
 		}
+		why := "the services scheduler's role, the top-level group's, or the app's current one"
+		if enforced != "" {
+			why = "group /" + enforced + " enforces its role; or the app's current one"
+		}
 		details = append(details, app.Detail{Path: "/role", Errors: []string{fmt.Sprintf(
-			"got %q, expected one of: %s (the services scheduler's role, the top-level group's, or the app's current one)",
-			def.Role, strings.Join(quoted, ", "))}})
+			"got %q, expected one of: %s (%s)", def.Role, strings.Join(quoted, ", "), why)}})
 	}
 	for _, r := range def.AcceptedResourceRoles {
 		if r != "*" && r != def.Role {
@@ -62,18 +68,66 @@ func (e *Engine) settleRole(def, prev *app.App) error {
 }
 
 // validRoles are the roles the app with id may use (Marathon's
-// RoleSettings.forService without enforceRole), in a fixed order.
-func (e *Engine) validRoles(id string, prev *app.App) []string {
-	valid := []string{e.cfg.Role}
-	if parent := app.Parent(id); parent != "/" {
-		top, _, _ := strings.Cut(strings.TrimPrefix(parent, "/"), "/")
-		valid = append(valid, top)
+// RoleSettings.forService), in a fixed order: the scheduler's and its
+// top-level group's, or only the group's when it enforces it; and the
+// app's current one.
+func (e *Engine) validRoles(id string, prev *app.App, enforced string) []string {
+	var valid []string
+	switch top := topLevelGroup(id); {
+	case enforced != "":
+		valid = []string{enforced}
+	case top != "":
+		valid = []string{e.cfg.Role, top}
+	default:
+		valid = []string{e.cfg.Role}
 	}
 	if prev != nil && prev.Role != "" {
 		valid = append(valid, prev.Role)
 	}
 	slices.Sort(valid)
 	return slices.Compact(valid)
+}
+
+// topLevelGroup is the name of the top-level group an app is under ("dev"
+// for /dev/api and /dev/sub/api), "" for an app of the root group.
+func topLevelGroup(id string) string {
+	parent := app.Parent(id)
+	if parent == "/" {
+		return ""
+	}
+	top, _, _ := strings.Cut(strings.TrimPrefix(parent, "/"), "/")
+	return top
+}
+
+// enforcedRole is the role the top-level group of the app with id
+// enforces ("" for none). body is the group being deployed, if any: a
+// top-level group it defines (itself, or a child of the root) says so with
+// its own enforceRole, absent meaning false; otherwise the recorded group
+// does.
+func (e *Engine) enforcedRole(id string, body *app.Group) string {
+	top := topLevelGroup(id)
+	if top == "" {
+		return ""
+	}
+	topID := "/" + top
+	var g *app.Group
+	switch {
+	case body != nil && body.ID == topID:
+		g = body
+	case body != nil && body.ID == "/":
+		for _, sub := range body.Groups {
+			if sub.ID == topID {
+				g = sub
+			}
+		}
+	}
+	if g == nil {
+		g = e.groups[topID]
+	}
+	if g != nil && g.EnforceRole {
+		return top
+	}
+	return ""
 }
 
 // roleOf is the role def's instances run as.

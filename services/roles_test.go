@@ -129,3 +129,49 @@ func sameTasks(a, b appView) bool {
 	slices.Sort(y)
 	return slices.Equal(x, y)
 }
+
+// A top-level group with enforceRole makes its role its apps' default and
+// the only new one they may take; GET prints the flag.
+func TestGroupEnforceRole(t *testing.T) {
+	c := testcluster.Start(t, testcluster.Options{Agents: 2})
+	s := startServices(t, c, t.TempDir())
+	if code, _ := s.do("PUT", "/v2/groups", `{"id":"/team","enforceRole":true,
+		"apps":[{"id":"api","cmd":"sleep 1000","cpus":0.1,"mem":16}]}`, nil); code != 200 && code != 201 {
+		t.Fatalf("PUT group: %d", code)
+	}
+	s.waitRunning("/team/api", 1)
+	var got struct {
+		App struct {
+			Role string `json:"role"`
+		} `json:"app"`
+	}
+	if s.do("GET", "/v2/apps/team/api", nil, &got); got.App.Role != "team" {
+		t.Errorf("/team/api role %q, want the enforced team", got.App.Role)
+	}
+	var group struct {
+		EnforceRole bool `json:"enforceRole"`
+	}
+	if s.do("GET", "/v2/groups/team", nil, &group); !group.EnforceRole {
+		t.Errorf("GET /v2/groups/team: enforceRole false")
+	}
+	// A later app under the group gets the role too, and may not take another.
+	s.do("POST", "/v2/apps", `{"id":"/team/web","cmd":"sleep 1000","cpus":0.1,"mem":16}`, nil)
+	s.waitRunning("/team/web", 1)
+	if s.do("GET", "/v2/apps/team/web", nil, &got); got.App.Role != "team" {
+		t.Errorf("/team/web role %q, want team", got.App.Role)
+	}
+	var body struct {
+		Details []struct {
+			Path   string   `json:"path"`
+			Errors []string `json:"errors"`
+		} `json:"details"`
+	}
+	code, _ := s.do("POST", "/v2/apps", `{"id":"/team/db","cmd":"sleep 1000","role":"*"}`, &body)
+	if code != 422 || len(body.Details) != 1 || body.Details[0].Path != "/role" ||
+		!strings.Contains(body.Details[0].Errors[0], `got "*", expected one of: "team" (group /team enforces its role`) {
+		t.Errorf("POST /team/db with role *: %d %+v", code, body)
+	}
+	if roles := masterRoles(t, c); !slices.Equal(roles, []string{"*", "team"}) {
+		t.Errorf("the framework's roles at the master: %v, want [* team]", roles)
+	}
+}

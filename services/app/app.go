@@ -226,6 +226,10 @@ type Group struct {
 	Groups       []*Group `json:"groups"`
 	Dependencies []string `json:"dependencies"`
 	Version      string   `json:"version,omitempty"`
+	// EnforceRole, on a top-level group /g (Marathon 1.9), makes every app under it run as
+	// role "g": it is their default role and the only new one they may take. Absent means
+	// false.
+	EnforceRole bool `json:"enforceRole,omitempty"`
 }
 
 // Defaults returns an app with no id and every field at Marathon's default: 1 instance of

@@ -22,8 +22,9 @@ const maxGroupDepth = 64
 // "apps", "groups", "dependencies" and "version". Ids are resolved as Marathon does: the
 // group's against the root (a group without an id is the root, "/"), each nested group's
 // and app's against its enclosing group, dependencies against the enclosing group's
-// parent. Apps are read as Decode reads them. Other members (pods, scaleBy, enforceRole)
-// are ignored, except non-empty "pods", which agora does not run.
+// parent. Apps are read as Decode reads them, "enforceRole" as a boolean (it matters on a
+// top-level group only). Other members (pods, scaleBy) are ignored, except non-empty
+// "pods", which agora does not run.
 func DecodeGroup(data []byte) (*Group, error) { return DecodeGroupIn(data, "/") }
 
 // DecodeGroupIn is DecodeGroup for a group body sent to /v2/groups/{base}: a relative
@@ -91,6 +92,11 @@ func decodeGroup(data []byte, base, path string, top bool, depth int, bad, inval
 				continue
 			}
 			g.Dependencies[i] = cid
+		}
+	}
+	if raw, ok := body["enforceRole"]; ok && !isNull(raw) {
+		if err := json.Unmarshal(raw, &g.EnforceRole); err != nil {
+			bad.add(path+"/enforceRole", jsonMessage(err))
 		}
 	}
 	if raw, ok := body["pods"]; ok && !isNull(raw) {

@@ -130,6 +130,7 @@ func TestDecodeGroupErrors(t *testing.T) {
 		{`{"id":"/G"}`, "/id"},
 		{`{"id":"/g","pods":[{"id":"p"}]}`, "/pods"},
 		{`{"id":"/g","apps":{}}`, "/apps"},
+		{`{"id":"/g","enforceRole":"yes"}`, "/enforceRole"},
 		{`[]`, "expected a JSON object"},
 	}
 	for _, tt := range tests {
@@ -142,8 +143,13 @@ func TestDecodeGroupErrors(t *testing.T) {
 	if _, err := DecodeGroup([]byte(deep)); err == nil || !strings.Contains(err.Error(), "nest deeper") {
 		t.Errorf("deep: %v", err)
 	}
+	// enforceRole is read, on any group; absent is false.
+	g, err := DecodeGroup([]byte(`{"id":"/team","enforceRole":true,"groups":[{"id":"sub"}]}`))
+	if err != nil || !g.EnforceRole || g.Groups[0].EnforceRole {
+		t.Errorf("enforceRole: %+v %v", g, err)
+	}
 	// A group without an id is the root.
-	g, err := DecodeGroup([]byte(`{"apps":[{"id":"a","cmd":"x"}]}`))
+	g, err = DecodeGroup([]byte(`{"apps":[{"id":"a","cmd":"x"}]}`))
 	if err != nil || g.ID != "/" || g.Apps[0].ID != "/a" {
 		t.Errorf("root: %+v %v", g, err)
 	}

@@ -242,6 +242,9 @@ type GroupStatus struct {
 	Groups       []GroupStatus
 	Dependencies []string
 	Version      string
+	// EnforceRole is the group's enforceRole (Marathon 1.9; it matters on
+	// top-level groups).
+	EnforceRole bool
 }
 
 // QueueItem is an app with instances waiting to launch, as /v2/queue prints it.

@@ -89,7 +89,8 @@ func (v groupView) MarshalJSON() ([]byte, error) {
 		Pods         []struct{}  `json:"pods,omitzero"`
 		Dependencies []string    `json:"dependencies"`
 		Version      string      `json:"version,omitempty"`
-	}{ID: v.g.ID, Dependencies: v.g.Dependencies, Version: v.g.Version}
+		EnforceRole  bool        `json:"enforceRole"`
+	}{ID: v.g.ID, Dependencies: v.g.Dependencies, Version: v.g.Version, EnforceRole: v.g.EnforceRole}
 	if out.Dependencies == nil {
 		out.Dependencies = []string{}
 	}
