@@ -44,7 +44,7 @@ func (f *servicesFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.address, "http_address", "0.0.0.0", "address the REST API listens on")
 	fs.IntVar(&f.port, "http_port", 8080, "port of the REST API")
 	fs.StringVar(&f.cfg.FrameworkName, "framework_name", services.DefaultFrameworkName, "framework name registered with the master")
-	fs.StringVar(&f.cfg.Role, "mesos_role", "*", "the framework's role")
+	fs.StringVar(&f.cfg.Role, "mesos_role", "*", "the role apps run as when they name none (an app may also take its top-level group's role); the framework subscribes with it and every role its apps use")
 	fs.StringVar(&f.cfg.User, "mesos_user", "", "user tasks run as when the app names none (default: the current user)")
 	durationVar(fs, &f.cfg.FailoverTimeout, "failover_timeout", services.DefaultFailoverTimeout, "how long the master keeps the framework's tasks while services is away")
 	durationVar(fs, &f.cfg.DeclineRefuse, "decline_offer_duration", services.DefaultDeclineRefuse, "how long declined offers stay away when no app waits")
