@@ -256,6 +256,10 @@ func apply(a *App, body map[string]json.RawMessage, base string, patch bool) err
 			if !null {
 				checkContainer(raw, &invalid)
 			}
+		case "networks":
+			if !null {
+				checkNetworks(raw, &bad, &invalid)
+			}
 		case "secrets":
 			var m map[string]json.RawMessage
 			if !null && json.Unmarshal(raw, &m) == nil && len(m) > 0 {
@@ -502,6 +506,32 @@ func checkContainer(raw json.RawMessage, invalid *problems) {
 	_ = json.Unmarshal(raw, &c)
 	if strings.EqualFold(c.Type, "DOCKER") || (len(c.Docker) > 0 && !isNull(c.Docker)) || (len(c.Appc) > 0 && !isNull(c.Appc)) {
 		invalid.add("/container", "container images (Docker, appc) are not supported by agora; give cmd or args to run on the agent's host")
+	}
+}
+
+// checkNetworks reads Marathon's "networks" (1.5+): agora runs every task in the agent's
+// host network, so only [{"mode": "host"}] (or none) is accepted; container networks are
+// refused rather than silently given the host's.
+func checkNetworks(raw json.RawMessage, bad, invalid *problems) {
+	var nets []struct {
+		Mode string `json:"mode"`
+	}
+	if err := json.Unmarshal(raw, &nets); err != nil {
+		bad.add("/networks", jsonMessage(err))
+		return
+	}
+	for i, n := range nets {
+		path := "/networks(" + strconv.Itoa(i) + ")/mode"
+		switch n.Mode {
+		case "", "host":
+			if i > 0 {
+				invalid.add("/networks", "host networking must be the only network")
+			}
+		case "container", "container/bridge":
+			invalid.add(path, "container networks are not supported by agora: tasks run in the agent's host network (mode host)")
+		default:
+			invalid.add(path, "got "+strconv.Quote(n.Mode)+", expected one of host, container, container/bridge")
+		}
 	}
 }
 

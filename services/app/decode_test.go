@@ -221,6 +221,29 @@ func TestDecodeRefusesContainers(t *testing.T) {
 	mustDecode(t, `{"id":"/a","cmd":"x","container":{"type":"MESOS","volumes":[]}}`)
 }
 
+// Tasks run in the agent's host network: a container network is refused,
+// not silently given the host's.
+func TestDecodeNetworks(t *testing.T) {
+	mustDecode(t, `{"id":"/a","cmd":"x","networks":[{"mode":"host"}]}`)
+	mustDecode(t, `{"id":"/a","cmd":"x","networks":[]}`)
+	mustDecode(t, `{"id":"/a","cmd":"x","networks":null}`)
+	for _, tc := range []struct{ body, path, msg string }{
+		{`{"id":"/a","cmd":"x","networks":[{"mode":"container","name":"dcos"}]}`, "/networks(0)/mode", "container networks are not supported"},
+		{`{"id":"/a","cmd":"x","networks":[{"mode":"container/bridge"}]}`, "/networks(0)/mode", "mode host"},
+		{`{"id":"/a","cmd":"x","networks":[{"mode":"overlay"}]}`, "/networks(0)/mode", `got "overlay", expected one of host, container, container/bridge`},
+		{`{"id":"/a","cmd":"x","networks":[{"mode":"host"},{"mode":"host"}]}`, "/networks", "host networking must be the only network"},
+	} {
+		_, err := Decode([]byte(tc.body))
+		var ve *ValidationError
+		if !errors.As(err, &ve) || !errors.Is(err, ErrInvalid) || ve.Details[0].Path != tc.path || !strings.Contains(ve.Details[0].Errors[0], tc.msg) {
+			t.Errorf("%s: got %v, want 422 at %s saying %q", tc.body, err, tc.path, tc.msg)
+		}
+	}
+	if _, err := Decode([]byte(`{"id":"/a","cmd":"x","networks":{"mode":"host"}}`)); !errors.Is(err, ErrInvalidJSON) {
+		t.Errorf("networks as an object: %v, want invalid JSON", err)
+	}
+}
+
 func TestDecodeResolvesIDsAndDependencies(t *testing.T) {
 	a := mustDecode(t, `{"id":"prod/web/","cmd":"x","dependencies":["db","../shared/cache","/ops/log"]}`)
 	if a.ID != "/prod/web" {

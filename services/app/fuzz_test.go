@@ -12,6 +12,7 @@ var fuzzSeeds = []string{
 	`{"id":"/a","cmd":"x","ports":[0,8080],"uris":["http://h/app.tgz"],"env":{"A":"1","N":3},"unreachableStrategy":"disabled"}`,
 	`{"id":"/a","args":["x"],"portDefinitions":[{"port":0,"name":"http","labels":{"a":"b"}}],"healthChecks":[{"protocol":"COMMAND","command":{"value":"true"}}],"upgradeStrategy":{"minimumHealthCapacity":0.5},"fetch":[{"uri":"http://x","destPath":"d"}]}`,
 	`{"id":"/a","cmd":"x","env":{"S":{"secret":"s"}},"container":{"type":"DOCKER"}}`,
+	`{"id":"/a","cmd":"x","role":"dev","networks":[{"mode":"host"},{"mode":"container","name":"n"}]}`,
 	`{"cpus":"x","instances":1.5}`,
 	`[1]`,
 	`{"version":"2026-01-01T00:00:00.000Z","versionInfo":{"lastScalingAt":"a","lastConfigChangeAt":"b"}}`,
