@@ -18,9 +18,6 @@ import (
 // launching a few thousand tasks stays well below it.
 const maxCallBytes = 64 << 20
 
-// errBadCall is a call that fails Mesos's validation (400).
-var errBadCall = errors.New("master: invalid call")
-
 // httpError is an error with the status code Mesos answers for it.
 type httpError struct {
 	code int

@@ -43,12 +43,6 @@ Examples:
 Flags:
 `
 
-// appCommand runs `agora app ...`; the exit status is 0 on success, 1 when the
-// server refuses or fails, 2 on a usage error.
-func appCommand(args []string) int {
-	return runApp(args, os.Stdout, os.Stderr)
-}
-
 type appFlags struct {
 	services string
 	force    bool
@@ -57,6 +51,8 @@ type appFlags struct {
 	json     bool
 }
 
+// runApp runs `agora app ...`; the exit status is 0 on success, 1 when the
+// server refuses or fails, 2 on a usage error.
 func runApp(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("agora app", flag.ContinueOnError)
 	fs.SetOutput(stderr)

@@ -195,7 +195,7 @@ func TestMaxPerSpreads(t *testing.T) {
 	}
 	round := placement.NewRound(offers, "")
 	req := &placement.Request{CPUs: 1, Mem: 1, Constraints: mustConstraints(t, []string{"rack", "MAX_PER", "2"})}
-	launches, rej := round.Place(req, 4)
+	launches, _ := round.Place(req, 4)
 	per := map[string]int{}
 	for _, m := range launches {
 		per[m.Agent.Attributes["rack"]]++
@@ -203,7 +203,7 @@ func TestMaxPerSpreads(t *testing.T) {
 	if len(launches) != 4 || len(per) != 3 {
 		t.Fatalf("placed %v, want 4 over all 3 racks", per)
 	}
-	launches, rej = round.Place(req, 10)
+	launches, rej := round.Place(req, 10)
 	if len(launches) != 2 || rej.Count("rack:MAX_PER:2") != 6 {
 		t.Fatalf("placed %d more with %+v, want 2 and every offer refused by MAX_PER", len(launches), rej)
 	}
