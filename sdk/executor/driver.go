@@ -362,7 +362,10 @@ func (d *Driver) SendStatusUpdate(ctx context.Context, status *mesospb.TaskStatu
 	return d.send(ctx, call)
 }
 
-// Message sends data to the scheduler (no delivery guarantee).
+// Message sends data to the scheduler. Delivery is not guaranteed (a
+// message is not resent), but on agora a message that arrives does so
+// before any status update this executor sends after it, as over Mesos's
+// agent-to-master connection.
 func (d *Driver) Message(ctx context.Context, data []byte) error {
 	if data == nil {
 		data = []byte{}
