@@ -47,8 +47,14 @@ type Config struct {
 	// FrameworkName is the name the framework registers with (default
 	// "marathon", so tools that look for Marathon's framework find it).
 	FrameworkName string
-	// Role is the framework's role (default "*").
+	// Role is the role apps run as when they name none, and the
+	// framework's (default "*"); the framework also takes every role its
+	// apps use (roles.go).
 	Role string
+	// NewGroupEnforceRole is whether a top-level group whose definition does
+	// not say enforces its role (Marathon's --new_group_enforce_role=top;
+	// default off).
+	NewGroupEnforceRole bool
 	// User runs the tasks of apps that name no user (default: the user
 	// running services, as Marathon's --mesos_user).
 	User string

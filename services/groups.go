@@ -49,6 +49,9 @@ func (e *Engine) Group(ctx context.Context, id string, embed marathon.Embed) (ma
 
 func (e *Engine) groupStatus(id string, ids map[string]bool, embed marathon.Embed) marathon.GroupStatus {
 	g := marathon.GroupStatus{ID: id, Apps: []marathon.AppStatus{}, Groups: []marathon.GroupStatus{}, Dependencies: []string{}, Version: e.lastVersion}
+	if isTopLevel(id) {
+		g.EnforceRole = e.cfg.NewGroupEnforceRole // a group implied by its apps' ids
+	}
 	if rec := e.groups[id]; rec != nil {
 		g.Dependencies = append(g.Dependencies, rec.Dependencies...)
 		g.EnforceRole = rec.EnforceRole
@@ -92,6 +95,9 @@ func (e *Engine) DeployGroup(ctx context.Context, g *app.Group, opts marathon.De
 			}
 		}
 		groups := collectGroups(g)
+		for _, sub := range groups {
+			sub.EnforceRole = e.groupEnforcesRole(sub)
+		}
 		deps := groupDeps(groups)
 		if opts.DryRun {
 			return e.dryRun(changes, deps)
@@ -133,7 +139,8 @@ func (e *Engine) DeployGroup(ctx context.Context, g *app.Group, opts marathon.De
 
 // collectGroups lists g and its subgroups without their apps.
 func collectGroups(g *app.Group) []*app.Group {
-	out := []*app.Group{{ID: g.ID, Dependencies: slices.Clone(g.Dependencies), EnforceRole: g.EnforceRole}}
+	out := []*app.Group{{ID: g.ID, Dependencies: slices.Clone(g.Dependencies),
+		EnforceRole: g.EnforceRole, EnforceRoleGiven: g.EnforceRoleGiven}}
 	for _, sub := range g.Groups {
 		out = append(out, collectGroups(sub)...)
 	}

@@ -121,14 +121,36 @@ func (e *Engine) enforcedRole(id string, body *app.Group) string {
 			}
 		}
 	}
-	if g == nil {
-		g = e.groups[topID]
+	enforce := e.cfg.NewGroupEnforceRole // a top-level group no one defined yet
+	switch {
+	case g != nil:
+		enforce = e.groupEnforcesRole(g)
+	case e.groups[topID] != nil:
+		enforce = e.groups[topID].EnforceRole
 	}
-	if g != nil && g.EnforceRole {
+	if enforce {
 		return top
 	}
 	return ""
 }
+
+// groupEnforcesRole is whether g, a group body being deployed, enforces
+// its role: as it says, or, for a top-level group that does not say, as
+// Config.NewGroupEnforceRole does (Marathon's --new_group_enforce_role).
+// Only top-level groups enforce.
+func (e *Engine) groupEnforcesRole(g *app.Group) bool {
+	switch {
+	case !isTopLevel(g.ID):
+		return false
+	case g.EnforceRoleGiven:
+		return g.EnforceRole
+	default:
+		return e.cfg.NewGroupEnforceRole
+	}
+}
+
+// isTopLevel reports whether a group id is a child of the root ("/dev").
+func isTopLevel(id string) bool { return id != "/" && app.Parent(id) == "/" }
 
 // roleOf is the role def's instances run as.
 func (e *Engine) roleOf(def *app.App) string {

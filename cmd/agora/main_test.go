@@ -21,6 +21,7 @@ func TestRunCommands(t *testing.T) {
 		{[]string{"master", "--weights=a"}, 2, "expected role=weight"},
 		{[]string{"agent"}, 2, "no master address"},
 		{[]string{"agent", "--master=127.0.0.1:5050"}, 2, "no work directory"},
+		{[]string{"services", "--work_dir=/nonexistent", "--new_group_enforce_role=always"}, 2, `got "always", want off or top`},
 	}
 	for _, tt := range tests {
 		var stdout, stderr bytes.Buffer

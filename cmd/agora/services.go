@@ -45,6 +45,17 @@ func (f *servicesFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.port, "http_port", 8080, "port of the REST API")
 	fs.StringVar(&f.cfg.FrameworkName, "framework_name", services.DefaultFrameworkName, "framework name registered with the master")
 	fs.StringVar(&f.cfg.Role, "mesos_role", "*", "the role apps run as when they name none (an app may also take its top-level group's role); the framework subscribes with it and every role its apps use")
+	fs.Func("new_group_enforce_role", "off or top: whether a new top-level group that does not say enforces its role on its apps (default off)", func(v string) error {
+		switch v {
+		case "off":
+			f.cfg.NewGroupEnforceRole = false
+		case "top":
+			f.cfg.NewGroupEnforceRole = true
+		default:
+			return fmt.Errorf("got %q, want off or top", v)
+		}
+		return nil
+	})
 	fs.StringVar(&f.cfg.User, "mesos_user", "", "user tasks run as when the app names none (default: the current user)")
 	durationVar(fs, &f.cfg.FailoverTimeout, "failover_timeout", services.DefaultFailoverTimeout, "how long the master keeps the framework's tasks while services is away")
 	durationVar(fs, &f.cfg.DeclineRefuse, "decline_offer_duration", services.DefaultDeclineRefuse, "how long declined offers stay away when no app waits")

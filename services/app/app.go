@@ -227,9 +227,11 @@ type Group struct {
 	Dependencies []string `json:"dependencies"`
 	Version      string   `json:"version,omitempty"`
 	// EnforceRole, on a top-level group /g (Marathon 1.9), makes every app under it run as
-	// role "g": it is their default role and the only new one they may take. Absent means
-	// false.
+	// role "g": it is their default role and the only new one they may take.
 	EnforceRole bool `json:"enforceRole,omitempty"`
+	// EnforceRoleGiven says the body named enforceRole; when it did not, the services
+	// scheduler's --new_group_enforce_role decides for a top-level group.
+	EnforceRoleGiven bool `json:"-"`
 }
 
 // Defaults returns an app with no id and every field at Marathon's default: 1 instance of

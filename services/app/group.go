@@ -98,6 +98,7 @@ func decodeGroup(data []byte, base, path string, top bool, depth int, bad, inval
 		if err := json.Unmarshal(raw, &g.EnforceRole); err != nil {
 			bad.add(path+"/enforceRole", jsonMessage(err))
 		}
+		g.EnforceRoleGiven = true
 	}
 	if raw, ok := body["pods"]; ok && !isNull(raw) {
 		var pods []json.RawMessage
