@@ -328,6 +328,12 @@ func (a *Agent) recoverRun(fw *framework, rex checkpoint.Executor, ended *[]func
 		if ex.cgroup != nil {
 			a.watchLimitation(fw, ex)
 		}
+		if allEnded(ex.tasks) {
+			// Every task had ended before the agent stopped, only their
+			// last updates were not yet acknowledged: the built-in
+			// executor had ended with them.
+			*ended = append(*ended, func() { a.executorTerminated(fw, ex, nil) })
+		}
 		return ex
 	case rex.Process == nil:
 		log.Warn("executor was launching when the agent stopped; its tasks fail")
@@ -357,6 +363,16 @@ func (a *Agent) recoverRun(fw *framework, rex checkpoint.Executor, ended *[]func
 	})
 	log.Info("recovered executor; waiting for it to subscribe again", "tasks", len(ex.tasks))
 	return ex
+}
+
+// allEnded reports whether every task has ended.
+func allEnded(tasks map[string]*task) bool {
+	for _, t := range tasks {
+		if !t.ended {
+			return false
+		}
+	}
+	return true
 }
 
 // recoverTask rebuilds one task: its record from its updates, the updates

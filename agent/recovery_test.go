@@ -408,3 +408,41 @@ func startTime(t *testing.T, pid int) uint64 {
 	}
 	return v
 }
+
+// A command task that ended before the agent was killed, with its terminal
+// update not yet acknowledged, comes back as an ended task: its update is
+// sent again and, once acknowledged, its executor run is over and
+// forgotten (it used to stay "running" with nothing in it, never
+// collected, and held up the agent's shutdown for the whole grace period).
+func TestRecoveredCommandExecutorOfAnEndedTaskEnds(t *testing.T) {
+	m := newTestMaster(t)
+	workDir := t.TempDir()
+	first := startAgentProcess(t, m, workDir)
+	m.waitRegister()
+	fw := checkpointingFramework()
+
+	m.setHoldAcks(true)
+	m.runTask(fw, commandTask("quick", `exit 0`))
+	m.waitUpdates("quick", mesospb.TaskState_TASK_STARTING)
+	store := checkpoint.Open(workDir, "agent-1")
+	for deadline := time.Now().Add(waitTimeout); ; time.Sleep(10 * time.Millisecond) {
+		if task := loggedTask(store, "quick"); task != nil && len(task.Updates) > 0 &&
+			task.Updates[len(task.Updates)-1].GetState() == mesospb.TaskState_TASK_FINISHED {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the task's TASK_FINISHED was not logged")
+		}
+	}
+	first.kill9(t)
+
+	m.setHoldAcks(false)
+	startAgentProcess(t, m, workDir)
+	m.waitRegister()
+	m.waitUpdates("quick", mesospb.TaskState_TASK_FINISHED)
+	for deadline := time.Now().Add(waitTimeout); loggedTask(store, "quick") != nil; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the run of the ended task is still recorded after its last update was acknowledged")
+		}
+	}
+}
