@@ -1,0 +1,251 @@
+package services_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"agora/internal/testcluster"
+)
+
+// TestRandomOperationsConverge drives services through random app changes
+// (create, scale, restart, delete, all forced over deployments in
+// progress), agents stopped and restarted, agents cut off from the master
+// and healed, and restarts of the services scheduler itself. Once every
+// agent is back, every app must run exactly its instances (each on its own
+// host when it is hostname:UNIQUE), no other task may be left, and no
+// deployment may be left waiting. AGORA_CHAOS_SEED and AGORA_CHAOS_STEPS
+// replay or lengthen a run; the seed is logged.
+func TestRandomOperationsConverge(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	if v := os.Getenv("AGORA_CHAOS_SEED"); v != "" {
+		seed, _ = strconv.ParseUint(v, 10, 64)
+	}
+	steps := 16
+	if v := os.Getenv("AGORA_CHAOS_STEPS"); v != "" {
+		steps, _ = strconv.Atoi(v)
+	}
+	t.Logf("seed %d, %d steps (AGORA_CHAOS_SEED=%d replays this run)", seed, steps, seed)
+	rng := rand.New(rand.NewPCG(seed, seed))
+	start := time.Now()
+	logStep := func(step int, format string, args ...any) {
+		t.Logf("%6s step %d: %s", time.Since(start).Round(time.Millisecond), step, fmt.Sprintf(format, args...))
+	}
+
+	const agents = 3
+	c := testcluster.Start(t, testcluster.Options{Agents: agents})
+	dir := t.TempDir()
+	s := startServices(t, c, dir)
+
+	type spec struct {
+		instances int
+		unique    bool
+	}
+	apps := map[string]*spec{}
+	var ids []string // apps in creation order, for picking
+	stopped := map[int]bool{}
+	partitioned := map[int]bool{}
+	pick := func() string {
+		if len(ids) == 0 {
+			return ""
+		}
+		return ids[rng.IntN(len(ids))]
+	}
+	for step := range steps {
+		switch op := rng.IntN(8); op {
+		case 0, 1: // create
+			id := fmt.Sprintf("/chaos/app%d", step)
+			sp := &spec{instances: rng.IntN(3), unique: rng.IntN(2) == 0}
+			constraints := `[]`
+			if sp.unique {
+				constraints = `[["hostname","UNIQUE"]]`
+			}
+			body := fmt.Sprintf(`{"id":%q,"cmd":"sleep 1000","instances":%d,"cpus":0.1,"mem":16,"portDefinitions":[],
+				"constraints":%s,"upgradeStrategy":{"minimumHealthCapacity":0.5,"maximumOverCapacity":0.5}}`,
+				id, sp.instances, constraints)
+			if code, _ := s.do("POST", "/v2/apps", body, nil); code != 201 {
+				t.Fatalf("step %d: create %s: %d", step, id, code)
+			}
+			apps[id] = sp
+			ids = append(ids, id)
+			logStep(step, "create %s %+v", id, *sp)
+		case 2: // scale
+			id := pick()
+			if id == "" {
+				continue
+			}
+			n := rng.IntN(4)
+			if apps[id].unique {
+				n = min(n, agents)
+			}
+			if code, _ := s.do("PUT", "/v2/apps"+id+"?force=true", fmt.Sprintf(`{"instances":%d}`, n), nil); code != 200 {
+				t.Fatalf("step %d: scale %s: %d", step, id, code)
+			}
+			apps[id].instances = n
+			logStep(step, "scale %s to %d", id, n)
+		case 3: // restart
+			id := pick()
+			if id == "" {
+				continue
+			}
+			if code, _ := s.do("POST", "/v2/apps"+id+"/restart?force=true", nil, nil); code != 200 {
+				t.Fatalf("step %d: restart %s: %d", step, id, code)
+			}
+			logStep(step, "restart %s", id)
+		case 4: // delete
+			id := pick()
+			if id == "" {
+				continue
+			}
+			if code, _ := s.do("DELETE", "/v2/apps"+id+"?force=true", nil, nil); code != 200 {
+				t.Fatalf("step %d: delete %s: %d", step, id, code)
+			}
+			delete(apps, id)
+			for i, x := range ids {
+				if x == id {
+					ids = append(ids[:i], ids[i+1:]...)
+					break
+				}
+			}
+			logStep(step, "delete %s", id)
+		case 5: // stop or start an agent
+			i := rng.IntN(agents)
+			switch {
+			case partitioned[i]:
+				continue
+			case stopped[i]:
+				if _, err := c.StartAgent(i); err != nil {
+					t.Fatalf("step %d: start agent %d: %v", step, i, err)
+				}
+				delete(stopped, i)
+				logStep(step, "start agent %d", i)
+			default:
+				if err := c.StopAgent(i); err != nil {
+					t.Fatalf("step %d: stop agent %d: %v", step, i, err)
+				}
+				stopped[i] = true
+				logStep(step, "stop agent %d", i)
+			}
+		case 6: // cut an agent off, or heal it
+			i := rng.IntN(agents)
+			switch {
+			case stopped[i]:
+				continue
+			case partitioned[i]:
+				c.HealAgent(i)
+				delete(partitioned, i)
+				logStep(step, "heal agent %d", i)
+			default:
+				c.PartitionAgent(i)
+				partitioned[i] = true
+				logStep(step, "partition agent %d", i)
+			}
+		case 7: // restart the services scheduler
+			s.stop()
+			s = startServices(t, c, dir)
+			logStep(step, "restart services")
+		}
+		time.Sleep(time.Duration(rng.IntN(400)) * time.Millisecond)
+	}
+	for i := range agents {
+		if stopped[i] {
+			if _, err := c.StartAgent(i); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if partitioned[i] {
+			c.HealAgent(i)
+		}
+	}
+	if err := c.WaitAgents(agents, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%6s every agent is back", time.Since(start).Round(time.Millisecond))
+
+	healed := time.Now()
+	defer func() { t.Logf("converged %v after every agent was back", time.Since(healed).Round(time.Millisecond)) }()
+	waitEvery(t, "every app to run exactly its instances", 200*time.Millisecond, func() (bool, string) {
+		var deps []map[string]any
+		s.do("GET", "/v2/deployments", nil, &deps)
+		if len(deps) > 0 {
+			return false, fmt.Sprintf("deployments left: %v", deps)
+		}
+		var list struct {
+			Apps []appView `json:"apps"`
+		}
+		s.do("GET", "/v2/apps?embed=apps.tasks", nil, &list)
+		if len(list.Apps) != len(apps) {
+			return false, fmt.Sprintf("%d apps, want %d: %+v", len(list.Apps), len(apps), list.Apps)
+		}
+		for _, a := range list.Apps {
+			sp := apps[a.ID]
+			if sp == nil {
+				return false, "unexpected app " + a.ID
+			}
+			running := 0
+			for _, tk := range a.Tasks {
+				if tk.State == "TASK_RUNNING" {
+					running++
+				}
+			}
+			if running != sp.instances || len(a.Tasks) != sp.instances {
+				return false, fmt.Sprintf("%s: %d running of %d tasks, want %d: %+v", a.ID, running, len(a.Tasks), sp.instances, a.Tasks)
+			}
+			if sp.unique {
+				for host, n := range hosts(a) {
+					if n > 1 {
+						return false, fmt.Sprintf("%s: %d instances on %s", a.ID, n, host)
+					}
+				}
+			}
+		}
+		return true, ""
+	})
+	// Nothing else runs: the master knows exactly the apps' tasks.
+	var want int
+	for _, sp := range apps {
+		want += sp.instances
+	}
+	waitFor(t, "the master to hold only the apps' tasks", func() (bool, string) {
+		n, err := runningTasksAtMaster(c)
+		return err == nil && n == want, fmt.Sprintf("%d running tasks at the master, want %d (%v)", n, want, err)
+	})
+}
+
+// runningTasksAtMaster counts the services framework's tasks the master
+// has as TASK_RUNNING.
+func runningTasksAtMaster(c *testcluster.Cluster) (int, error) {
+	resp, err := http.Get(c.MasterURL + "/master/state")
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	var state struct {
+		Frameworks []struct {
+			Name  string `json:"name"`
+			Tasks []struct {
+				State string `json:"state"`
+			} `json:"tasks"`
+		} `json:"frameworks"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&state); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, fw := range state.Frameworks {
+		if fw.Name != "marathon" {
+			continue
+		}
+		for _, tk := range fw.Tasks {
+			if tk.State == "TASK_RUNNING" {
+				n++
+			}
+		}
+	}
+	return n, nil
+}
