@@ -32,6 +32,8 @@ func (c *callbacks) Registered(ctx context.Context, d *scheduler.Driver, id *mes
 		e.log.Info("registered with the master", "framework_id", e.frameworkID, "master", m.GetHostname())
 		e.publish(&events.SchedulerRegistered{FrameworkID: e.frameworkID, Master: masterAddress(m)})
 		e.suppressed = false
+		e.nextReconciliation = e.now().Add(e.cfg.ReconciliationInitialDelay)
+		e.retryKills(e.now(), true)
 		e.convergeAll()
 	})
 }
@@ -43,6 +45,8 @@ func (c *callbacks) Reregistered(ctx context.Context, d *scheduler.Driver, m *me
 		e.log.Info("re-registered with the master", "master", m.GetHostname())
 		e.publish(&events.SchedulerReregistered{Master: masterAddress(m)})
 		e.suppressed = false
+		e.nextReconciliation = e.now().Add(e.cfg.ReconciliationInitialDelay)
+		e.retryKills(e.now(), true)
 		e.convergeAll()
 	})
 }

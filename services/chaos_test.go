@@ -11,12 +11,15 @@ import (
 	"time"
 
 	"agora/internal/testcluster"
+	"agora/master"
+	"agora/services"
 )
 
 // TestRandomOperationsConverge drives services through random app changes
 // (create, scale, restart, delete, all forced over deployments in
 // progress), agents stopped and restarted, agents cut off from the master
-// and healed, and restarts of the services scheduler itself. Once every
+// and healed, master failovers, and restarts of the services scheduler
+// itself. Once every
 // agent is back, every app must run exactly its instances (each on its own
 // host when it is hostname:UNIQUE), no other task may be left, and no
 // deployment may be left waiting. AGORA_CHAOS_SEED and AGORA_CHAOS_STEPS
@@ -38,9 +41,15 @@ func TestRandomOperationsConverge(t *testing.T) {
 	}
 
 	const agents = 3
-	c := testcluster.Start(t, testcluster.Options{Agents: agents})
+	c := testcluster.Start(t, testcluster.Options{Agents: agents, Master: master.Config{WorkDir: t.TempDir()}})
 	dir := t.TempDir()
-	s := startServices(t, c, dir)
+	// Tasks services gave up on while their agent was away are found by
+	// implicit reconciliation once the agent is back (a failed-over master
+	// forgot their kills): soon, here.
+	fastReconciliation := func(cfg *services.Config) {
+		cfg.ReconciliationInitialDelay, cfg.ReconciliationInterval = 500*time.Millisecond, time.Second
+	}
+	s := startServices(t, c, dir, fastReconciliation)
 
 	type spec struct {
 		instances int
@@ -57,7 +66,7 @@ func TestRandomOperationsConverge(t *testing.T) {
 		return ids[rng.IntN(len(ids))]
 	}
 	for step := range steps {
-		switch op := rng.IntN(8); op {
+		switch op := rng.IntN(9); op {
 		case 0, 1: // create
 			id := fmt.Sprintf("/chaos/app%d", step)
 			sp := &spec{instances: rng.IntN(3), unique: rng.IntN(2) == 0}
@@ -147,8 +156,13 @@ func TestRandomOperationsConverge(t *testing.T) {
 			}
 		case 7: // restart the services scheduler
 			s.stop()
-			s = startServices(t, c, dir)
+			s = startServices(t, c, dir, fastReconciliation)
 			logStep(step, "restart services")
+		case 8: // fail the master over (its registry on disk)
+			if err := c.RestartMaster(); err != nil {
+				t.Fatalf("step %d: restart the master: %v", step, err)
+			}
+			logStep(step, "restart the master")
 		}
 		time.Sleep(time.Duration(rng.IntN(400)) * time.Millisecond)
 	}
@@ -173,7 +187,13 @@ func TestRandomOperationsConverge(t *testing.T) {
 		var deps []map[string]any
 		s.do("GET", "/v2/deployments", nil, &deps)
 		if len(deps) > 0 {
-			return false, fmt.Sprintf("deployments left: %v", deps)
+			var list struct {
+				Apps []appView `json:"apps"`
+			}
+			s.do("GET", "/v2/apps?embed=apps.tasks", nil, &list)
+			var queue map[string]any
+			s.do("GET", "/v2/queue", nil, &queue)
+			return false, fmt.Sprintf("deployments left: %v; apps %+v; queue %v", deps, list.Apps, queue)
 		}
 		var list struct {
 			Apps []appView `json:"apps"`

@@ -161,6 +161,11 @@ func (e *Engine) kill(in *instance, now time.Time, why string) {
 		e.publish(&events.UnhealthyTaskKill{AppID: in.AppID, TaskID: in.TaskID,
 			Version: in.Version, Reason: "health check failed", Host: in.Host, SlaveID: in.AgentID})
 	}
+	e.sendKill(in)
+}
+
+// sendKill sends an instance's KILL to the master.
+func (e *Engine) sendKill(in *instance) {
 	taskID := &mesospb.TaskID{Value: proto.String(in.TaskID)}
 	agentID := &mesospb.AgentID{Value: proto.String(in.AgentID)}
 	e.call(func(ctx context.Context) {
@@ -168,6 +173,22 @@ func (e *Engine) kill(in *instance, now time.Time, why string) {
 			e.log.Warn("kill failed; will retry", "task", taskID.GetValue(), "err", err)
 		}
 	})
+}
+
+// retryKills asks again to kill the instances that are still there after
+// their kill: each every DefaultKillRetry (Marathon's --kill_retry_timeout),
+// and all at once after a (re)registration (all), since a kill sent while
+// services was away, or to a master that failed over since, is lost. A
+// deployment waits for its old instances to be gone; without this a lost
+// kill held it forever.
+func (e *Engine) retryKills(now time.Time, all bool) {
+	for _, in := range e.instances {
+		if in.KilledAt.IsZero() || !all && now.Sub(in.KilledAt) < DefaultKillRetry {
+			continue
+		}
+		in.KilledAt = now
+		e.sendKill(in)
+	}
 }
 
 func (e *Engine) convergeAll() {
@@ -190,7 +211,9 @@ func (e *Engine) convergeAll() {
 func (e *Engine) tick() {
 	now := e.now()
 	e.convergeAll()
+	e.retryKills(now, false)
 	e.syncRoles()
+	e.reconcileImplicitly(now)
 	for _, d := range e.deployments {
 		if d.Timeout > 0 && now.Sub(d.Started) > d.Timeout {
 			reason := e.timeoutReason(d, now)
@@ -204,6 +227,24 @@ func (e *Engine) tick() {
 			}
 		}
 	}
+}
+
+// reconcileImplicitly asks the master, when it is time, for every task it
+// has of the framework. The answers come as status updates, and one for a
+// task services does not know gets it killed (statusUpdate), as Marathon
+// does: a task services gave up on while its agent was away, whose kill a
+// failed-over master no longer remembers, is found this way when the agent
+// comes back.
+func (e *Engine) reconcileImplicitly(now time.Time) {
+	if !e.subscribed || e.nextReconciliation.IsZero() || now.Before(e.nextReconciliation) {
+		return
+	}
+	e.nextReconciliation = now.Add(e.cfg.ReconciliationInterval)
+	e.call(func(ctx context.Context) {
+		if err := e.drv().Reconcile(ctx); err != nil {
+			e.log.Warn("implicit reconciliation failed", "err", err)
+		}
+	})
 }
 
 // reviveOrSuppress keeps offers coming while some app waits, and stops them

@@ -24,11 +24,13 @@ import (
 
 // Defaults of Config, Marathon's where Marathon has the setting.
 const (
-	DefaultFrameworkName   = "marathon"
-	DefaultFailoverTimeout = 7 * 24 * time.Hour // Marathon's --failover_timeout 604800 s
-	DefaultDeclineRefuse   = 120 * time.Second  // Marathon's --decline_offer_duration
-	DefaultTick            = time.Second
-	DefaultKillRetry       = 30 * time.Second
+	DefaultFrameworkName              = "marathon"
+	DefaultFailoverTimeout            = 7 * 24 * time.Hour // Marathon's --failover_timeout 604800 s
+	DefaultDeclineRefuse              = 120 * time.Second  // Marathon's --decline_offer_duration
+	DefaultTick                       = time.Second
+	DefaultKillRetry                  = 10 * time.Second // Marathon's --kill_retry_timeout
+	DefaultReconciliationInitialDelay = 15 * time.Second
+	DefaultReconciliationInterval     = 10 * time.Minute
 	// DefaultBlockedAfter is how long a deployment finds no way on before
 	// it is reported blocked: longer than an agent takes to be offered
 	// again once an old instance on it has stopped.
@@ -69,6 +71,14 @@ type Config struct {
 	// Tick paces time-driven work: backoff expiry, deployment timeouts,
 	// unreachable instances, kill retries (default 1 s).
 	Tick time.Duration
+	// ReconciliationInitialDelay and ReconciliationInterval pace implicit
+	// reconciliation: the master is asked for every task it has of the
+	// framework that long after each (re)registration, then at every
+	// interval, and services kills the tasks it does not know (defaults
+	// Marathon's --reconciliation_initial_delay 15 s and
+	// --reconciliation_interval 10 min). Explicit reconciliation of the
+	// tasks it knows is the driver's, at once.
+	ReconciliationInitialDelay, ReconciliationInterval time.Duration
 	// BlockedAfter is how long every round of offers must show a
 	// deployment that cannot go on before it is reported blocked (default
 	// DefaultBlockedAfter).
@@ -122,6 +132,9 @@ type Engine struct {
 	// update is on its way (roles.go).
 	roles         []string
 	rolesUpdating bool
+	// nextReconciliation is when to ask the master for every task of the
+	// framework (implicit reconciliation); zero while not subscribed.
+	nextReconciliation time.Time
 }
 
 // New opens the store in cfg.WorkDir and loads what it holds; Run starts
@@ -151,6 +164,12 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if cfg.Tick == 0 {
 		cfg.Tick = DefaultTick
+	}
+	if cfg.ReconciliationInitialDelay == 0 {
+		cfg.ReconciliationInitialDelay = DefaultReconciliationInitialDelay
+	}
+	if cfg.ReconciliationInterval == 0 {
+		cfg.ReconciliationInterval = DefaultReconciliationInterval
 	}
 	if cfg.BlockedAfter == 0 {
 		cfg.BlockedAfter = DefaultBlockedAfter

@@ -59,6 +59,10 @@ type Cluster struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	server *http.Server
+	// masterConfig and stopMaster restart the master (RestartMaster).
+	masterConfig master.Config
+	stopMaster   context.CancelFunc
+	masterDone   chan struct{}
 }
 
 // Agent is one running agent of the cluster.
@@ -120,25 +124,20 @@ func New(opts Options, workDir string) (*Cluster, error) {
 		return nil, err
 	}
 	mc.Port = ln.Addr().(*net.TCPAddr).Port
-	m, err := master.New(mc)
-	if err != nil {
-		ln.Close()
-		return nil, err
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &Cluster{
-		MasterURL:  "http://" + ln.Addr().String(),
-		MasterAddr: ln.Addr().String(),
-		Master:     m,
-		WorkDir:    workDir,
-		opts:       opts,
-		ctx:        ctx,
-		cancel:     cancel,
-		server:     &http.Server{Handler: m.Handler()},
+		MasterURL:    "http://" + ln.Addr().String(),
+		MasterAddr:   ln.Addr().String(),
+		WorkDir:      workDir,
+		opts:         opts,
+		ctx:          ctx,
+		cancel:       cancel,
+		masterConfig: mc,
 	}
-	c.wg.Add(2)
-	go func() { defer c.wg.Done(); _ = m.Run(ctx) }()
-	go func() { defer c.wg.Done(); _ = c.server.Serve(ln) }()
+	if err := c.startMaster(ln); err != nil {
+		cancel()
+		return nil, err
+	}
 	for i := 0; i < opts.Agents; i++ {
 		if _, err := c.StartAgent(i); err != nil {
 			c.Stop()
@@ -247,13 +246,29 @@ func (c *Cluster) ActiveAgents() (int, error) {
 }
 
 // Stop stops every agent and the master and waits for them.
-func (c *Cluster) Stop() {
-	for i := range c.Agents {
-		if c.Agents[i] != nil {
-			_ = c.StopAgent(i)
-		}
+// startMaster starts a master on ln with the cluster's master settings.
+func (c *Cluster) startMaster(ln net.Listener) error {
+	m, err := master.New(c.masterConfig)
+	if err != nil {
+		ln.Close()
+		return err
 	}
-	c.cancel()
+	ctx, stop := context.WithCancel(c.ctx)
+	c.Master, c.stopMaster, c.masterDone = m, stop, make(chan struct{})
+	c.server = &http.Server{Handler: m.Handler()}
+	server, done := c.server, c.masterDone
+	var run sync.WaitGroup
+	run.Add(2)
+	c.wg.Add(1)
+	go func() { defer run.Done(); _ = m.Run(ctx) }()
+	go func() { defer run.Done(); _ = server.Serve(ln) }()
+	go func() { defer c.wg.Done(); run.Wait(); close(done) }()
+	return nil
+}
+
+// shutdownMaster stops the master and its HTTP server and waits for them.
+func (c *Cluster) shutdownMaster() {
+	c.stopMaster()
 	// Streams end when the master stops; what is left are idle keep-alive
 	// connections, which Shutdown would wait up to 5 s for, so it gets a
 	// moment and then the rest is closed.
@@ -262,5 +277,29 @@ func (c *Cluster) Stop() {
 	if err := c.server.Shutdown(ctx); err != nil {
 		_ = c.server.Close()
 	}
+	<-c.masterDone
+}
+
+// RestartMaster stops the master and starts a new one on the same address
+// with the same settings (a master failover: with Options.Master.WorkDir
+// it reads its registry back; agents re-register and frameworks subscribe
+// again on their own).
+func (c *Cluster) RestartMaster() error {
+	c.shutdownMaster()
+	ln, err := net.Listen("tcp", c.MasterAddr)
+	if err != nil {
+		return err
+	}
+	return c.startMaster(ln)
+}
+
+func (c *Cluster) Stop() {
+	for i := range c.Agents {
+		if c.Agents[i] != nil {
+			_ = c.StopAgent(i)
+		}
+	}
+	c.shutdownMaster()
+	c.cancel()
 	c.wg.Wait()
 }
