@@ -42,6 +42,23 @@ func durationVar(fs *flag.FlagSet, d *time.Duration, name string, value time.Dur
 	fs.Var(durationFlag{d}, name, usage)
 }
 
+// millisFlag is a duration flag of Marathon's: a bare number is
+// milliseconds ("15000"), as Marathon reads it; units work too.
+type millisFlag struct{ durationFlag }
+
+func (f millisFlag) Set(s string) error {
+	if ms, err := strconv.ParseUint(s, 10, 32); err == nil {
+		*f.d = time.Duration(ms) * time.Millisecond
+		return nil
+	}
+	return f.durationFlag.Set(s)
+}
+
+func millisVar(fs *flag.FlagSet, d *time.Duration, name string, value time.Duration, usage string) {
+	*d = value
+	fs.Var(millisFlag{durationFlag{d}}, name, usage)
+}
+
 // weightsFlag parses Mesos's --weights: "role1=2,role2=0.5".
 type weightsFlag map[string]float64
 

@@ -44,6 +44,20 @@ func TestDurationFlagReadsMesosAndGoUnits(t *testing.T) {
 	}
 }
 
+// Marathon's duration flags are milliseconds; units work too.
+func TestMillisFlag(t *testing.T) {
+	for in, want := range map[string]time.Duration{"15000": 15 * time.Second, "600000": 10 * time.Minute, "2mins": 2 * time.Minute} {
+		var d time.Duration
+		if err := (millisFlag{durationFlag{&d}}).Set(in); err != nil || d != want {
+			t.Errorf("Set(%q) = %v, %v; want %v", in, d, err, want)
+		}
+	}
+	var d time.Duration
+	if err := (millisFlag{durationFlag{&d}}).Set("-5"); err == nil {
+		t.Error("Set(-5) succeeded")
+	}
+}
+
 func TestWeightsFlag(t *testing.T) {
 	w := weightsFlag{}
 	if err := w.Set("prod=2, dev=0.5"); err != nil || w["prod"] != 2 || w["dev"] != 0.5 {

@@ -59,6 +59,10 @@ func (f *servicesFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.cfg.User, "mesos_user", "", "user tasks run as when the app names none (default: the current user)")
 	durationVar(fs, &f.cfg.FailoverTimeout, "failover_timeout", services.DefaultFailoverTimeout, "how long the master keeps the framework's tasks while services is away")
 	durationVar(fs, &f.cfg.DeclineRefuse, "decline_offer_duration", services.DefaultDeclineRefuse, "how long declined offers stay away when no app waits")
+	millisVar(fs, &f.cfg.ReconciliationInitialDelay, "reconciliation_initial_delay", services.DefaultReconciliationInitialDelay,
+		"wait after (re)registering before asking the master for every task, to kill those services does not know (a number is milliseconds, as in Marathon)")
+	millisVar(fs, &f.cfg.ReconciliationInterval, "reconciliation_interval", services.DefaultReconciliationInterval,
+		"how often to ask the master for every task again (a number is milliseconds)")
 	fs.IntVar(&f.cfg.ServicePortMin, "local_port_min", 10000, "lowest service port given to port definitions with port 0")
 	fs.IntVar(&f.cfg.ServicePortMax, "local_port_max", 20000, "highest service port")
 	fs.StringVar(&f.loggingLevel, "logging_level", "info", "debug, info, warn or error")
