@@ -245,7 +245,6 @@ func (c *Cluster) ActiveAgents() (int, error) {
 	return state.Activated, nil
 }
 
-// Stop stops every agent and the master and waits for them.
 // startMaster starts a master on ln with the cluster's master settings.
 func (c *Cluster) startMaster(ln net.Listener) error {
 	m, err := master.New(c.masterConfig)
@@ -293,6 +292,7 @@ func (c *Cluster) RestartMaster() error {
 	return c.startMaster(ln)
 }
 
+// Stop stops every agent and the master and waits for them.
 func (c *Cluster) Stop() {
 	for i := range c.Agents {
 		if c.Agents[i] != nil {
