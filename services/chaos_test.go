@@ -22,14 +22,21 @@ import (
 // itself. Once every
 // agent is back, every app must run exactly its instances (each on its own
 // host when it is hostname:UNIQUE), no other task may be left, and no
-// deployment may be left waiting. AGORA_CHAOS_SEED and AGORA_CHAOS_STEPS
-// replay or lengthen a run; the seed is logged.
+// deployment may be left waiting. AGORA_CHAOS_SEED (a number, or "random")
+// and AGORA_CHAOS_STEPS replay, explore or lengthen a run; the seed is
+// logged.
 func TestRandomOperationsConverge(t *testing.T) {
-	seed := uint64(time.Now().UnixNano())
-	if v := os.Getenv("AGORA_CHAOS_SEED"); v != "" {
+	// A fixed seed by default, so that CI runs the same operations every
+	// time; AGORA_CHAOS_SEED=random explores.
+	seed := uint64(2) // 24 steps of it do every kind of operation
+	switch v := os.Getenv("AGORA_CHAOS_SEED"); v {
+	case "":
+	case "random":
+		seed = uint64(time.Now().UnixNano())
+	default:
 		seed, _ = strconv.ParseUint(v, 10, 64)
 	}
-	steps := 16
+	steps := 24
 	if v := os.Getenv("AGORA_CHAOS_STEPS"); v != "" {
 		steps, _ = strconv.Atoi(v)
 	}
