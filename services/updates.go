@@ -22,7 +22,7 @@ func (e *Engine) statusUpdate(st *mesospb.TaskStatus) {
 	state := st.GetState()
 	in := e.instances[id]
 	if in == nil {
-		if !gone(state) {
+		if !gone(state) && state != mesospb.TaskState_TASK_KILLING { // a kill under way needs no other
 			// A task services does not know (its record was wiped, or
 			// the app was removed while services was away): Marathon
 			// kills those.
