@@ -28,7 +28,7 @@ import (
 func TestRandomOperationsConverge(t *testing.T) {
 	// A fixed seed by default, so that CI runs the same operations every
 	// time; AGORA_CHAOS_SEED=random explores.
-	seed := uint64(2) // 24 steps of it do every kind of operation
+	seed := uint64(3) // 24 steps of it do every kind of operation (partitions heal at the end)
 	switch v := os.Getenv("AGORA_CHAOS_SEED"); v {
 	case "":
 	case "random":
@@ -61,6 +61,7 @@ func TestRandomOperationsConverge(t *testing.T) {
 	type spec struct {
 		instances int
 		unique    bool
+		checked   bool // has a health check
 	}
 	apps := map[string]*spec{}
 	var ids []string // apps in creation order, for picking
@@ -76,14 +77,17 @@ func TestRandomOperationsConverge(t *testing.T) {
 		switch op := rng.IntN(9); op {
 		case 0, 1: // create
 			id := fmt.Sprintf("/chaos/app%d", step)
-			sp := &spec{instances: rng.IntN(3), unique: rng.IntN(2) == 0}
-			constraints := `[]`
+			sp := &spec{instances: rng.IntN(3), unique: rng.IntN(2) == 0, checked: rng.IntN(3) == 0}
+			constraints, checks := `[]`, `[]`
 			if sp.unique {
 				constraints = `[["hostname","UNIQUE"]]`
 			}
+			if sp.checked {
+				checks = `[{"protocol":"COMMAND","command":{"value":"true"},"intervalSeconds":1,"delaySeconds":0,"gracePeriodSeconds":10}]`
+			}
 			body := fmt.Sprintf(`{"id":%q,"cmd":"sleep 1000","instances":%d,"cpus":0.1,"mem":16,"portDefinitions":[],
-				"constraints":%s,"upgradeStrategy":{"minimumHealthCapacity":0.5,"maximumOverCapacity":0.5}}`,
-				id, sp.instances, constraints)
+				"constraints":%s,"healthChecks":%s,"upgradeStrategy":{"minimumHealthCapacity":0.5,"maximumOverCapacity":0.5}}`,
+				id, sp.instances, constraints, checks)
 			if code, _ := s.do("POST", "/v2/apps", body, nil); code != 201 {
 				t.Fatalf("step %d: create %s: %d", step, id, code)
 			}
@@ -222,6 +226,9 @@ func TestRandomOperationsConverge(t *testing.T) {
 			}
 			if running != sp.instances || len(a.Tasks) != sp.instances {
 				return false, fmt.Sprintf("%s: %d running of %d tasks, want %d: %+v", a.ID, running, len(a.Tasks), sp.instances, a.Tasks)
+			}
+			if sp.checked && a.TasksHealthy != sp.instances {
+				return false, fmt.Sprintf("%s: %d of %d tasks healthy", a.ID, a.TasksHealthy, sp.instances)
 			}
 			if sp.unique {
 				for host, n := range hosts(a) {

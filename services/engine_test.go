@@ -107,6 +107,7 @@ type appView struct {
 	Version      string     `json:"version"`
 	TasksRunning int        `json:"tasksRunning"`
 	TasksStaged  int        `json:"tasksStaged"`
+	TasksHealthy int        `json:"tasksHealthy"`
 	Deployments  []struct{} `json:"deployments"`
 	Tasks        []taskView `json:"tasks"`
 	PortDefs     []struct {
