@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -79,7 +80,17 @@ type Agent struct {
 	// terminating is set when Run's context ends: no new tasks, every
 	// executor is shut down, and the loop ends once all are gone.
 	terminating bool
+	// stopExecutors overrides Config.KeepExecutorsOnStop
+	// (StopExecutorsOnStop); left is set when the loop ended leaving
+	// executors running.
+	stopExecutors atomic.Bool
+	left          bool
 }
+
+// StopExecutorsOnStop makes the end of Run's context shut every executor
+// down, even with Config.KeepExecutorsOnStop (the agent is being taken out
+// of the cluster: Mesos's SIGUSR1). Call it before the context ends.
+func (a *Agent) StopExecutorsOnStop() { a.stopExecutors.Store(true) }
 
 // masterState is the loop's view of the connection to the master.
 type masterState struct {
@@ -212,9 +223,10 @@ func (a *Agent) Run(ctx context.Context) error {
 	go a.journal.run()
 	a.loop(ctx)
 
-	// The loop has ended: every executor has terminated. Stop talking to
-	// the master, then stop serving. Executor streams end as their
-	// connections are closed by the loop's shutdown.
+	// The loop has ended: every executor has terminated, or was left
+	// running for the next agent. Stop talking to the master, then stop
+	// serving. Executor streams end as their connections are closed by the
+	// loop's shutdown.
 	stopLink()
 	link.Wait()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -227,7 +239,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	// Workers may have waited for the journal; it ends once it has
 	// written everything queued.
 	a.journal.close()
-	a.isolation.removeRoot(a.log)
+	if !a.left {
+		a.isolation.removeRoot(a.log)
+	}
 	if serr := <-serveErr; !errors.Is(serr, http.ErrServerClosed) {
 		return fmt.Errorf("agent: http server: %w", serr)
 	}
@@ -264,6 +278,10 @@ func (a *Agent) loop(ctx context.Context) {
 			a.sendHeartbeat()
 		case <-stop:
 			stop = nil
+			if a.cfg.KeepExecutorsOnStop && !a.stopExecutors.Load() {
+				a.leaveExecutors()
+				return
+			}
 			hardStop = a.beginShutdown()
 		case <-hardStop:
 			a.log.Warn("executors outlived the shutdown grace period; killing them")

@@ -199,8 +199,12 @@ func (a *Agent) launchedTask(frameworkID, executorID, containerID, taskID string
 func (a *Agent) watchTask(fw *framework, ex *executor, t *task) {
 	proc, fwID, exID, containerID, taskID := t.proc, fw.id, ex.id, ex.containerID, t.info.GetTaskId().GetValue()
 	a.goWorker(func() {
-		status := proc.Wait()
-		a.post(func() { a.taskExited(fwID, exID, containerID, taskID, status) })
+		select {
+		case <-proc.Done():
+			status := proc.Wait()
+			a.post(func() { a.taskExited(fwID, exID, containerID, taskID, status) })
+		case <-a.done: // the agent stopped: the process is the next agent's
+		}
 	})
 }
 

@@ -100,6 +100,14 @@ type Config struct {
 	// --executor_reregistration_timeout).
 	ExecutorReregistrationTimeout time.Duration
 	ExecutorHeartbeatInterval     time.Duration
+	// KeepExecutorsOnStop makes the end of Run's context stop the agent
+	// alone, as a Mesos agent stops on SIGTERM: the executors of frameworks
+	// that checkpoint run on, and the next agent on the same work dir
+	// recovers them (an upgrade or restart of the agent loses no task);
+	// the others are killed, since no agent would recover them. Unset,
+	// or after StopExecutorsOnStop, every executor is shut down first
+	// (Mesos's SIGUSR1; agora dev's Ctrl-C).
+	KeepExecutorsOnStop bool
 
 	// StatusUpdateBackoff and StatusUpdateBackoffMax bound the resending of
 	// unacknowledged status updates; default 10 s and 10 min.

@@ -357,8 +357,12 @@ func (a *Agent) shutdownGracePeriod(ex *executor) time.Duration {
 func (a *Agent) watch(fw *framework, ex *executor) {
 	proc, fwID, exID, containerID := ex.proc, fw.id, ex.id, ex.containerID
 	a.goWorker(func() {
-		status := proc.Wait()
-		a.post(func() { a.processExited(fwID, exID, containerID, status) })
+		select {
+		case <-proc.Done():
+			status := proc.Wait()
+			a.post(func() { a.processExited(fwID, exID, containerID, status) })
+		case <-a.done: // the agent stopped: the process is the next agent's
+		}
 	})
 }
 
@@ -566,6 +570,26 @@ func (a *Agent) beginShutdown() <-chan time.Time {
 	return time.After(longest + 2*time.Second)
 }
 
+// leaveExecutors ends the loop leaving the executors of checkpointing
+// frameworks running for the next agent to recover (their records are in
+// the journal, which Run flushes); the others' processes are killed, on
+// workers Run waits for, since nothing would recover them.
+func (a *Agent) leaveExecutors() {
+	kept := 0
+	for _, fw := range a.orderedFrameworks() {
+		if a.checkpointsTasks(fw) {
+			kept += len(fw.executors)
+			continue
+		}
+		for _, ex := range fw.orderedExecutors() {
+			a.killRun(ex)
+		}
+	}
+	a.log.Info("stopping; the executors of checkpointing frameworks keep running for the next agent", "executors", kept)
+	a.closeExecutorStreams()
+	a.left = true
+}
+
 // killEverything kills every process the agent still runs, without grace,
 // and marks every executor terminated, which ends the loop. The kills run
 // on workers, all at once, and Run waits for them; a process still being
@@ -573,26 +597,32 @@ func (a *Agent) beginShutdown() <-chan time.Time {
 func (a *Agent) killEverything() {
 	for _, fw := range a.orderedFrameworks() {
 		for _, ex := range fw.orderedExecutors() {
-			if ex.cancelPrepare != nil {
-				ex.cancelPrepare()
-			}
-			if proc := ex.proc; proc != nil {
-				a.goWorker(func() { proc.Kill(0) })
-			}
-			for _, t := range ex.tasks {
-				if t.cancelPrepare != nil {
-					t.cancelPrepare()
-				}
-				if proc := t.proc; proc != nil && !t.ended {
-					a.goWorker(func() { proc.Kill(0) })
-				}
-			}
-			if ex.state != executorTerminated {
-				ex.state = executorTerminated
-				ex.stopTimers()
-				a.destroyCgroup(ex) // kills whatever the kills above miss
-			}
+			a.killRun(ex)
 		}
+	}
+}
+
+// killRun kills an executor run's processes without grace and marks it
+// terminated.
+func (a *Agent) killRun(ex *executor) {
+	if ex.cancelPrepare != nil {
+		ex.cancelPrepare()
+	}
+	if proc := ex.proc; proc != nil {
+		a.goWorker(func() { proc.Kill(0) })
+	}
+	for _, t := range ex.tasks {
+		if t.cancelPrepare != nil {
+			t.cancelPrepare()
+		}
+		if proc := t.proc; proc != nil && !t.ended {
+			a.goWorker(func() { proc.Kill(0) })
+		}
+	}
+	if ex.state != executorTerminated {
+		ex.state = executorTerminated
+		ex.stopTimers()
+		a.destroyCgroup(ex) // kills whatever the kills above miss
 	}
 }
 

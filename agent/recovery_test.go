@@ -33,6 +33,8 @@ type agentProcessConfig struct {
 	WorkDir string `json:"work_dir"`
 	// Listen is the agent's address; default 127.0.0.1:0.
 	Listen string `json:"listen,omitempty"`
+	// Keep is Config.KeepExecutorsOnStop: SIGTERM stops the agent alone.
+	Keep bool `json:"keep,omitempty"`
 }
 
 func runAgentProcess(encoded string) int {
@@ -53,6 +55,7 @@ func runAgentProcess(encoded string) int {
 		// The test's executor comes back within a few seconds even on a
 		// loaded machine.
 		ExecutorReregistrationTimeout: 20 * time.Second,
+		KeepExecutorsOnStop:           c.Keep,
 		Logger:                        slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	if err != nil {
@@ -82,6 +85,13 @@ func startAgentProcess(t *testing.T, m *testMaster, workDir string) *agentProces
 func startAgentProcessOn(t *testing.T, m *testMaster, workDir, listen string) *agentProcess {
 	t.Helper()
 	cfg, _ := json.Marshal(agentProcessConfig{Master: m.addr(), WorkDir: workDir, Listen: listen})
+	return startAgentProcessWith(t, cfg)
+}
+
+// startAgentProcessWith starts an agent process configured by cfg (an
+// encoded agentProcessConfig).
+func startAgentProcessWith(t *testing.T, cfg []byte) *agentProcess {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), agentProcessEnv+"="+string(cfg), "GORACE=atexit_sleep_ms=0")
 	logs := &testLog{t: t}
@@ -444,5 +454,59 @@ func TestRecoveredCommandExecutorOfAnEndedTaskEnds(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("the run of the ended task is still recorded after its last update was acknowledged")
 		}
+	}
+}
+
+// An agent stopped with KeepExecutorsOnStop (agora agent's SIGTERM, as
+// Mesos's) leaves the tasks of checkpointing frameworks running, and the
+// next agent recovers them; the tasks of a framework that does not
+// checkpoint are killed, since nothing would recover them.
+func TestStoppedAgentLeavesCheckpointedTasksForTheNext(t *testing.T) {
+	m := newTestMaster(t)
+	workDir := t.TempDir()
+	cfg, _ := json.Marshal(agentProcessConfig{Master: m.addr(), WorkDir: workDir, Keep: true})
+	first := startAgentProcessWith(t, cfg)
+	m.waitRegister()
+	kept := checkpointingFramework()
+	plain := frameworkInfo()
+	plain.Id = &mesospb.FrameworkID{Value: proto.String("fw-2")}
+	m.runTask(kept, commandTask("kept", `echo $$ > pid; exec sleep 60`))
+	m.runTask(plain, commandTask("plain", `echo $$ > pid; exec sleep 60`))
+	m.waitUpdates("kept", mesospb.TaskState_TASK_RUNNING)
+	m.waitUpdates("plain", mesospb.TaskState_TASK_RUNNING)
+	waitForProcessRecord(t, workDir, "kept")
+	keptPid := pidIn(t, filepath.Join(commandSandbox(workDir, "kept"), "pid"))
+	plainPid := pidIn(t, filepath.Join(workDir, "slaves", "agent-1", "frameworks", "fw-2", "executors", "plain", "runs", "latest", "pid"))
+
+	if err := first.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-first.done:
+	case <-time.After(waitTimeout):
+		t.Fatal("the agent did not stop")
+	}
+	if !alive(keptPid) {
+		t.Fatal("the checkpointing framework's task died with its agent's stop")
+	}
+	for deadline := time.Now().Add(waitTimeout); alive(plainPid); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the task of the framework that does not checkpoint outlived its agent")
+		}
+	}
+
+	startAgentProcess(t, m, workDir)
+	reg := m.waitRegister()
+	if tasks := reg.GetRegister().GetTasks(); len(tasks) != 1 || tasks[0].GetTaskId().GetValue() != "kept" {
+		t.Errorf("the next agent re-registered with %v, want the kept task", tasks)
+	}
+	if got := pidIn(t, filepath.Join(commandSandbox(workDir, "kept"), "pid")); got != keptPid || !alive(keptPid) {
+		t.Errorf("kept task pid %d (alive %v), want the same process %d", got, alive(keptPid), keptPid)
+	}
+	// The next agent controls it.
+	m.killTask(kept, "kept", 0)
+	m.waitUpdates("kept", mesospb.TaskState_TASK_KILLED)
+	if alive(keptPid) {
+		t.Error("the recovered task survived its kill")
 	}
 }

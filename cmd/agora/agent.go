@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"os/signal"
 	"strconv"
 	"syscall"
@@ -19,6 +20,11 @@ const agentUsage = `usage: agora agent --master=HOST:PORT --work_dir=DIR [flags]
 Runs an agora agent: registers with the master, offers this machine's
 resources and runs tasks in sandboxes under --work_dir. Resources not named in
 --resources (cpus, mem, disk, ports) are detected from the machine.
+
+SIGTERM or SIGINT stops the agent alone, as Mesos's agent: the tasks of
+frameworks that checkpoint run on, and the next agent started on the same
+--work_dir recovers them (restart or upgrade the agent without losing tasks).
+SIGUSR1 stops every executor first, then the agent (taking the machine out).
 
 Examples:
   agora agent --master=127.0.0.1:5050 --work_dir=/var/lib/agora
@@ -76,6 +82,7 @@ func runAgent(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg.Listen = ip + ":" + strconv.Itoa(port)
 	cfg.Logger = log
+	cfg.KeepExecutorsOnStop = true
 	a, err := agent.New(cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "agora agent:", err)
@@ -83,6 +90,19 @@ func runAgent(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	decommission := make(chan os.Signal, 1)
+	signal.Notify(decommission, syscall.SIGUSR1)
+	defer signal.Stop(decommission)
+	ctx, stopAll := context.WithCancel(ctx)
+	defer stopAll()
+	go func() {
+		select {
+		case <-decommission:
+			a.StopExecutorsOnStop()
+			stopAll()
+		case <-ctx.Done():
+		}
+	}()
 	if err := a.Run(ctx); err != nil && ctx.Err() == nil {
 		fmt.Fprintln(stderr, "agora agent:", err)
 		return 1
