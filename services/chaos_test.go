@@ -17,7 +17,8 @@ import (
 
 // TestRandomOperationsConverge drives services through random app changes
 // (create, scale, restart, delete, all forced over deployments in
-// progress), agents stopped and restarted, agents cut off from the master
+// progress), agents stopped and restarted (with their tasks, or keeping
+// them for the restarted agent to recover), agents cut off from the master
 // and healed, master failovers, and restarts of the services scheduler
 // itself. Once every
 // agent is back, every app must run exactly its instances (each on its own
@@ -28,7 +29,7 @@ import (
 func TestRandomOperationsConverge(t *testing.T) {
 	// A fixed seed by default, so that CI runs the same operations every
 	// time; AGORA_CHAOS_SEED=random explores.
-	seed := uint64(3) // 24 steps of it do every kind of operation (partitions heal at the end)
+	seed := uint64(10) // 24 steps of it do every kind of operation (stopped agents start at the end)
 	switch v := os.Getenv("AGORA_CHAOS_SEED"); v {
 	case "":
 	case "random":
@@ -74,7 +75,7 @@ func TestRandomOperationsConverge(t *testing.T) {
 		return ids[rng.IntN(len(ids))]
 	}
 	for step := range steps {
-		switch op := rng.IntN(9); op {
+		switch op := rng.IntN(10); op {
 		case 0, 1: // create
 			id := fmt.Sprintf("/chaos/app%d", step)
 			sp := &spec{instances: rng.IntN(3), unique: rng.IntN(2) == 0, checked: rng.IntN(3) == 0}
@@ -174,6 +175,15 @@ func TestRandomOperationsConverge(t *testing.T) {
 				t.Fatalf("step %d: restart the master: %v", step, err)
 			}
 			logStep(step, "restart the master")
+		case 9: // restart an agent, its tasks running on (agora agent's SIGTERM)
+			i := rng.IntN(agents)
+			if stopped[i] || partitioned[i] {
+				continue
+			}
+			if err := c.RestartAgent(i); err != nil {
+				t.Fatalf("step %d: restart agent %d: %v", step, i, err)
+			}
+			logStep(step, "restart agent %d keeping its tasks", i)
 		}
 		time.Sleep(time.Duration(rng.IntN(400)) * time.Millisecond)
 	}

@@ -160,6 +160,8 @@ func (c *Cluster) AgentConfig(i int) agent.Config {
 		cfg.Resources = c.opts.AgentResourcesFor(i)
 	}
 	cfg.Attributes = c.opts.AgentAttributes(i)
+	// StopAgent chooses, per stop, whether the tasks go with the agent.
+	cfg.KeepExecutorsOnStop = true
 	if cfg.Logger == nil {
 		cfg.Logger = c.opts.Logger.With("agent", cfg.Hostname)
 	}
@@ -196,10 +198,26 @@ func (c *Cluster) StartAgent(i int) (*Agent, error) {
 
 // StopAgent stops agent i's process-side work (its tasks are killed, as
 // when an agent machine goes away) and waits for it.
-func (c *Cluster) StopAgent(i int) error {
+func (c *Cluster) StopAgent(i int) error { return c.stopAgent(i, false) }
+
+// RestartAgent stops agent i as SIGTERM stops `agora agent`, leaving the
+// tasks of checkpointing frameworks running, and starts it again on the
+// same work dir: it recovers them.
+func (c *Cluster) RestartAgent(i int) error {
+	if err := c.stopAgent(i, true); err != nil {
+		return err
+	}
+	_, err := c.StartAgent(i)
+	return err
+}
+
+func (c *Cluster) stopAgent(i int, keepTasks bool) error {
 	a := c.Agents[i]
 	if a == nil {
 		return errors.New("testcluster: no such agent")
+	}
+	if !keepTasks {
+		a.StopExecutorsOnStop()
 	}
 	a.cancel()
 	err := <-a.done
