@@ -1,7 +1,9 @@
 package services_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -214,4 +216,38 @@ func TestFrameworkRemovedWhileAwayIsRegisteredAnew(t *testing.T) {
 		}
 	}
 	assertMasterTasks(t, c, 2)
+}
+
+// Implicit reconciliation runs on its interval and, when nothing changed,
+// puts nothing on the event stream.
+func TestImplicitReconciliationIsQuiet(t *testing.T) {
+	c := testcluster.Start(t, testcluster.Options{Agents: 1})
+	s := startServices(t, c, t.TempDir(), func(cfg *services.Config) {
+		cfg.ReconciliationInitialDelay, cfg.ReconciliationInterval = 100*time.Millisecond, 200*time.Millisecond
+	})
+	s.do("POST", "/v2/apps", `{"id":"/quiet","cmd":"sleep 1000","cpus":0.1,"mem":16,"portDefinitions":[]}`, nil)
+	s.waitRunning("/quiet", 1)
+	events := s.subscribe(t, "status_update_event")
+	reconciles := func() float64 {
+		resp, err := http.Get(c.MasterURL + "/metrics/snapshot")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var m map[string]float64
+		if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+			t.Fatal(err)
+		}
+		return m["master/messages_reconcile_tasks"]
+	}
+	before := reconciles()
+	waitFor(t, "three more reconciliations", func() (bool, string) {
+		n := reconciles()
+		return n >= before+3, fmt.Sprintf("%v reconciliations, %v before", n, before)
+	})
+	select {
+	case ev := <-events.events:
+		t.Errorf("a reconciliation that changed nothing put an event on the stream: %s", ev)
+	default:
+	}
 }

@@ -36,11 +36,16 @@ func (e *Engine) statusUpdate(st *mesospb.TaskStatus) {
 	prev := in.State
 	in.State = state
 	a := e.apps[in.AppID]
-	e.publish(&events.StatusUpdate{
-		SlaveID: in.AgentID, TaskID: id, TaskStatus: state.String(), Message: st.GetMessage(),
-		AppID: in.AppID, Host: in.Host, Ports: nonNil(in.Ports), Version: in.Version,
-		IPAddresses: []events.IPAddress{},
-	})
+	// A reconciliation answer that changes nothing is not news: periodic
+	// implicit reconciliation would otherwise repeat every task on
+	// /v2/events.
+	if prev != state || st.GetReason() != mesospb.TaskStatus_REASON_RECONCILIATION {
+		e.publish(&events.StatusUpdate{
+			SlaveID: in.AgentID, TaskID: id, TaskStatus: state.String(), Message: st.GetMessage(),
+			AppID: in.AppID, Host: in.Host, Ports: nonNil(in.Ports), Version: in.Version,
+			IPAddresses: []events.IPAddress{},
+		})
+	}
 	if prev != in.State {
 		e.publish(&events.InstanceChanged{InstanceID: id, Condition: condition(state), RunSpecID: in.AppID,
 			AgentID: in.AgentID, Host: in.Host, RunSpecVersion: in.Version})
