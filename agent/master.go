@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -310,36 +309,46 @@ func (a *Agent) sendCall(call *clusterpb.Call) {
 // lane is the lane a call takes: that of its executor, if it is about
 // one, else the next in turn. It runs on the loop.
 func (c *masterClient) lane(call *clusterpb.Call) chan<- outgoingCall {
-	key, ok := executorKey(call)
+	framework, executor, ok := executorOf(call)
 	if !ok {
 		c.next = (c.next + 1) % len(c.lanes)
 		return c.lanes[c.next]
 	}
-	h := fnv.New32a()
-	h.Write([]byte(key))
-	return c.lanes[h.Sum32()%uint32(len(c.lanes))]
+	return c.lanes[fnv32a(framework, executor)%uint32(len(c.lanes))]
 }
 
-// executorKey names the executor a call is about (framework id and
-// executor id), if any. A status update the agent made for a task of no
-// executor is keyed by its task.
-func executorKey(call *clusterpb.Call) (string, bool) {
-	var framework, executor string
+// executorOf names the executor a call is about (framework id and executor
+// id), if any. A status update the agent made for a task of no executor
+// names its task instead.
+func executorOf(call *clusterpb.Call) (framework, executor string, ok bool) {
 	switch call.GetType() {
 	case clusterpb.Call_MESSAGE:
-		framework, executor = call.GetMessage().GetFrameworkId().GetValue(), call.GetMessage().GetExecutorId().GetValue()
+		return call.GetMessage().GetFrameworkId().GetValue(), call.GetMessage().GetExecutorId().GetValue(), true
 	case clusterpb.Call_UPDATE:
 		status := call.GetUpdate().GetStatus()
-		framework, executor = call.GetUpdate().GetFrameworkId().GetValue(), status.GetExecutorId().GetValue()
 		if status.ExecutorId == nil {
-			executor = "task:" + status.GetTaskId().GetValue()
+			return call.GetUpdate().GetFrameworkId().GetValue(), status.GetTaskId().GetValue(), true
 		}
+		return call.GetUpdate().GetFrameworkId().GetValue(), status.GetExecutorId().GetValue(), true
 	case clusterpb.Call_EXECUTOR_EXITED:
-		framework, executor = call.GetExecutorExited().GetFrameworkId().GetValue(), call.GetExecutorExited().GetExecutorId().GetValue()
-	default:
-		return "", false
+		return call.GetExecutorExited().GetFrameworkId().GetValue(), call.GetExecutorExited().GetExecutorId().GetValue(), true
 	}
-	return framework + "\x00" + executor, true
+	return "", "", false
+}
+
+// fnv32a is FNV-1a over a, a zero byte and b, without allocating: lane
+// picks a lane for every status update.
+func fnv32a(a, b string) uint32 {
+	const prime = 16777619
+	h := uint32(2166136261)
+	for i := 0; i < len(a); i++ {
+		h = (h ^ uint32(a[i])) * prime
+	}
+	h *= prime // the zero byte between them
+	for i := 0; i < len(b); i++ {
+		h = (h ^ uint32(b[i])) * prime
+	}
+	return h
 }
 
 func (a *Agent) sendHeartbeat() {

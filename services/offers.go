@@ -157,19 +157,22 @@ func (e *Engine) placementRequest(a *appState) *placement.Request {
 		a.requestFor = def
 	}
 	placed := constraints.NewIndex()
-	var staying *constraints.Index // made at the first instance being replaced
 	config := configVersion(def)
+	replacing := false
 	for _, in := range a.instances {
-		if !in.UnreachableSince.IsZero() {
-			continue
+		if in.UnreachableSince.IsZero() {
+			placed.Add(in.Agent)
+			replacing = replacing || in.Config != config
 		}
-		placed.Add(in.Agent)
-		if in.Config != config && staying == nil {
-			staying = constraints.NewIndex()
-			for _, kept := range a.instances {
-				if kept.UnreachableSince.IsZero() && kept.Config == config {
-					staying.Add(kept.Agent)
-				}
+	}
+	// Staying, only while instances are being replaced: the rest of the
+	// time it would cost an index per app and round for nothing.
+	var staying *constraints.Index
+	if replacing {
+		staying = constraints.NewIndex()
+		for _, in := range a.instances {
+			if in.UnreachableSince.IsZero() && in.Config == config {
+				staying.Add(in.Agent)
 			}
 		}
 	}
